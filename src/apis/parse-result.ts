@@ -1,0 +1,33 @@
+// The result every parse* function returns: the typed value, or every problem found, each
+// naming the field (`spec.securityGroups.groupIds[1]: ...`) so it can go straight into an
+// event, an admission denial or a log line.
+import type { ZodError, ZodIssue } from 'zod';
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+/** Render a field path the way kubectl users read it: `spec.features[0].name`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? part : `.${part}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function describeIssue(issue: ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    if (issue.received === 'undefined') return 'is required';
+    return `must be ${article(issue.expected)} (got ${issue.received})`;
+  }
+  return issue.message;
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+/** Every zod issue as `<field>: <problem>`, in the order zod found them, without duplicates. */
+export function zodErrors(error: ZodError): string[] {
+  return [...new Set(error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`))];
+}
