@@ -16,7 +16,10 @@ export function formatPath(path: readonly (string | number)[]): string {
 }
 
 function describeIssue(issue: ZodIssue): string {
-  if (issue.code === 'invalid_type') {
+  // zod's own wording ("Required", "Expected string, received number") is replaced by ours;
+  // a message the schema set on purpose is kept.
+  const isDefault = issue.message === 'Required' || issue.message.startsWith('Expected ');
+  if (issue.code === 'invalid_type' && isDefault) {
     if (issue.received === 'undefined') return 'is required';
     return `must be ${article(issue.expected)} (got ${issue.received})`;
   }
