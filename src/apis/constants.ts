@@ -120,3 +120,7 @@ export const WEBHOOK_NAME_VALIDATE_NODE = 'vnode.vpc.k8s.aws';
 export const CONTROLLER_SERVICE_ACCOUNT = 'system:serviceaccount:kube-system:vpc-resource-controller';
 export const SECURITY_GROUP_ID_PATTERN = '^sg-[0-9a-f]{8}([0-9a-f]{9})?$';
 export const SUBNET_ID_PATTERN = '^subnet-[0-9a-f]{8}([0-9a-f]{9})?$';
+
+// ---- Sandbox-only keys (not part of the contract; understood by the sandbox's node agents)
+/** Pod annotation: the sandbox's kubelet marks the pod Succeeded this many seconds after it started. */
+export const ANNOTATION_COMPLETE_AFTER_SECONDS = 'sandbox.vpcrc.dev/complete-after-seconds';
