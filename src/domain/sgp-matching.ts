@@ -1,0 +1,134 @@
+// Which security groups a pod gets from SecurityGroupPolicies (contract §2). Pure: the caller
+// passes the pod's facts, the policies from its cache and the labels of the pod's
+// ServiceAccount (undefined when that ServiceAccount is not known).
+import { parseSecurityGroupPolicy, type SecurityGroupPolicy } from '../apis/security-group-policy.js';
+import { matchesLabelSelector } from './label-selector.js';
+
+export const DEFAULT_SERVICE_ACCOUNT = 'default';
+
+export interface PodFacts {
+  namespace: string;
+  labels?: Readonly<Record<string, string>> | null;
+  /** spec.serviceAccountName; empty or missing means `default`. */
+  serviceAccountName?: string | null;
+  hostNetwork?: boolean | null;
+}
+
+export interface MatchInput {
+  pod: PodFacts;
+  /** SecurityGroupPolicies as read from the cluster: validated here, so raw cache objects are fine. */
+  policies: readonly unknown[];
+  /** Labels of the ServiceAccount object the pod runs as; undefined when it does not exist (yet). */
+  serviceAccountLabels: Readonly<Record<string, string>> | undefined;
+}
+
+export interface MatchResult {
+  /** Union of the matching policies' groups: policies by name, then listed order, no duplicates. */
+  groups: string[];
+  /** Names of the matching policies, sorted. */
+  matchedPolicies: string[];
+  /** Policies in the pod's namespace that failed validation; ignored for matching. */
+  invalidPolicies: { name: string; errors: string[] }[];
+  /**
+   * Policies that would need the ServiceAccount's labels to decide (their pod selector, if any,
+   * matched) while those labels were unknown: they did not match. Lets the caller say "policy X
+   * not applied: ServiceAccount Y not found" instead of failing silently or blocking the pod.
+   */
+  undecidedWithoutServiceAccount: string[];
+}
+
+export const serviceAccountOf = (pod: Pick<PodFacts, 'serviceAccountName'>): string =>
+  pod.serviceAccountName ? pod.serviceAccountName : DEFAULT_SERVICE_ACCOUNT;
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function policyName(obj: unknown): string {
+  const name = (obj as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  return typeof name === 'string' && name !== '' ? name : '(unnamed)';
+}
+
+function policyNamespace(obj: unknown): unknown {
+  return (obj as { metadata?: { namespace?: unknown } } | null)?.metadata?.namespace;
+}
+
+interface Candidate {
+  name: string;
+  policy: SecurityGroupPolicy;
+}
+
+/** Valid policies of the pod's namespace, sorted by name, plus the invalid ones reported. */
+function candidates(namespace: string, policies: MatchInput['policies']): { valid: Candidate[]; invalid: MatchResult['invalidPolicies'] } {
+  const valid: Candidate[] = [];
+  const invalid: MatchResult['invalidPolicies'] = [];
+  for (const obj of policies) {
+    if (policyNamespace(obj) !== namespace) continue;
+    const parsed = parseSecurityGroupPolicy(obj);
+    if (parsed.ok) valid.push({ name: parsed.value.metadata.name, policy: parsed.value });
+    else invalid.push({ name: policyName(obj), errors: parsed.errors });
+  }
+  valid.sort((a, b) => byName(a.name, b.name));
+  invalid.sort((a, b) => byName(a.name, b.name));
+  return { valid, invalid };
+}
+
+type Verdict = 'match' | 'no-match' | 'needs-service-account';
+
+function judge(policy: SecurityGroupPolicy, pod: PodFacts, saLabels: MatchInput['serviceAccountLabels']): Verdict {
+  const { podSelector, serviceAccountSelector } = policy.spec;
+  // Neither selector: matches nothing (as upstream), rather than everything.
+  if (!podSelector && !serviceAccountSelector) return 'no-match';
+  if (podSelector && !matchesLabelSelector(podSelector, pod.labels ?? {})) return 'no-match';
+  if (!serviceAccountSelector) return 'match';
+  // A ServiceAccount that does not exist has no labels to select on, not even for `{}`.
+  if (saLabels === undefined) return 'needs-service-account';
+  return matchesLabelSelector(serviceAccountSelector, saLabels) ? 'match' : 'no-match';
+}
+
+/** The security groups a pod gets, which policies gave them, and which policies are broken. */
+export function matchSecurityGroups(input: MatchInput): MatchResult {
+  const { valid, invalid } = candidates(input.pod.namespace, input.policies);
+  const result: MatchResult = { groups: [], matchedPolicies: [], invalidPolicies: invalid, undecidedWithoutServiceAccount: [] };
+  // Pods on the host network use the node's interfaces; a branch ENI would never be used.
+  if (input.pod.hostNetwork === true) return result;
+  const seen = new Set<string>();
+  for (const { name, policy } of valid) {
+    const verdict = judge(policy, input.pod, input.serviceAccountLabels);
+    if (verdict === 'needs-service-account') result.undecidedWithoutServiceAccount.push(name);
+    if (verdict !== 'match') continue;
+    result.matchedPolicies.push(name);
+    for (const id of policy.spec.securityGroups?.groupIds ?? []) {
+      if (!seen.has(id)) {
+        seen.add(id);
+        result.groups.push(id);
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * Whether the ServiceAccount's labels could change the answer for this pod: some valid policy
+ * in its namespace has a ServiceAccount selector and its pod selector (if any) matches. When
+ * false, the caller need not look the ServiceAccount up at all, so a missing or uncached
+ * ServiceAccount can never delay or block a pod that no policy wants.
+ */
+export function needsServiceAccountLabels(input: Omit<MatchInput, 'serviceAccountLabels'>): boolean {
+  if (input.pod.hostNetwork === true) return false;
+  return candidates(input.pod.namespace, input.policies).valid.some(
+    ({ policy }) => judge(policy, input.pod, undefined) === 'needs-service-account',
+  );
+}
+
+/**
+ * Undefined when `groups` fit the per-interface quota; otherwise the message for the Warning
+ * event, naming the count, the groups and the quota, and what to do.
+ */
+export function checkGroupQuota(groups: readonly string[], quota: number): string | undefined {
+  if (!Number.isInteger(quota) || quota < 1) throw new RangeError(`security group quota must be an integer >= 1 (got ${quota})`);
+  if (groups.length <= quota) return undefined;
+  return (
+    `the matching SecurityGroupPolicies give ${groups.length} security groups [${groups.join(' ')}], ` +
+    `more than the quota of ${quota} per network interface; reduce the groups in the policies or raise ` +
+    `the EC2 quota "Security groups per network interface" (and the controller's setting to match)`
+  );
+}
