@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
+import { Registry, counter, histogram, METRIC_PREFIX } from '../observability/metrics.js';
 
 /** Outcome label of `vpcrc_webhook_admissions_total`. */
 export type AdmissionOutcome = 'allowed' | 'patched' | 'denied' | 'bad_request' | 'error';
@@ -17,30 +18,27 @@ export interface WebhookMetrics {
 }
 
 /**
- * Creates the webhook metrics. With a registry they are registered there (the controller passes
- * its one registry); without one they live unregistered, so tests and library defaults need no setup.
+ * The webhook metrics in `registry` (the process's one registry; get-or-create, so a restarted
+ * server in the same process shares them). Without one, in a private registry: tests and library
+ * defaults need no setup.
  */
-export function createWebhookMetrics(registry?: Registry): WebhookMetrics {
-  const registers = registry ? [registry] : [];
+export function createWebhookMetrics(registry: Registry = new Registry()): WebhookMetrics {
   return {
-    admissions: new Counter({
-      name: 'vpcrc_webhook_admissions_total',
+    admissions: counter(registry, {
+      name: `${METRIC_PREFIX}webhook_admissions_total`,
       help: 'Admission reviews answered by the webhooks, by webhook and outcome (allowed, patched, denied, bad_request, error)',
       labelNames: ['webhook', 'outcome'] as const,
-      registers,
     }),
-    duration: new Histogram({
-      name: 'vpcrc_webhook_admission_duration_seconds',
+    duration: histogram(registry, {
+      name: `${METRIC_PREFIX}webhook_admission_duration_seconds`,
       help: 'Time to answer one admission review, by webhook',
       labelNames: ['webhook'] as const,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5],
-      registers,
     }),
-    resolverFailures: new Counter({
-      name: 'vpcrc_webhook_resolver_failures_total',
+    resolverFailures: counter(registry, {
+      name: `${METRIC_PREFIX}webhook_resolver_failures_total`,
       help: 'Pods admitted unpatched because matching SecurityGroupPolicies could not be resolved (the controller backstop reports matched pods that lack the resource)',
       labelNames: ['reason'] as const,
-      registers,
     }),
   };
 }

@@ -16,10 +16,13 @@ import {
 } from './admission-review.js';
 import type { WebhookMetrics } from './metrics.js';
 
-export type ResolvePodSecurityGroups = (pod: V1Pod, namespace: string) => Promise<{ groups: string[] }>;
+/**
+ * Groups from the SecurityGroupPolicies matching the pod (empty when none match), plus optional
+ * warnings for the user (e.g. a policy skipped because the pod's ServiceAccount is missing).
+ */
+export type ResolvePodSecurityGroups = (pod: V1Pod, namespace: string) => Promise<{ groups: string[]; warnings?: string[] }>;
 
 export interface PodMutatorDeps {
-  /** Groups from the SecurityGroupPolicies matching the pod (empty when none match). */
   resolvePodSecurityGroups: ResolvePodSecurityGroups;
   logger: Logger;
   metrics?: WebhookMetrics;
@@ -55,8 +58,9 @@ export async function mutatePod(review: AdmissionReviewRequest, deps: PodMutator
 
   const log = deps.logger.child({ webhook: 'mpod', namespace, pod: pod.metadata?.name ?? pod.metadata?.generateName });
   let groups: string[];
+  let warnings: string[] | undefined;
   try {
-    ({ groups } = await withTimeout(
+    ({ groups, warnings } = await withTimeout(
       deps.resolvePodSecurityGroups(pod, namespace),
       deps.resolverTimeoutMs ?? DEFAULT_RESOLVER_TIMEOUT_MS,
     ));
@@ -72,10 +76,11 @@ export async function mutatePod(review: AdmissionReviewRequest, deps: PodMutator
       ],
     });
   }
-  if (groups.length === 0) return allowed(request.uid);
+  const extra = warnings && warnings.length > 0 ? { warnings } : {};
+  if (groups.length === 0) return allowed(request.uid, extra);
   const patch = podEniPatch(pod.spec.containers[0]);
   log.debug({ groups, patch }, 'pod matches a SecurityGroupPolicy: requesting a branch ENI');
-  return allowed(request.uid, { patch });
+  return allowed(request.uid, { patch, ...extra });
 }
 
 /** True when any container already requests or limits pod-eni. */
