@@ -1,0 +1,18 @@
+// Bench dispatcher: `npm run bench -- <name> [flags]` runs test/bench/<name>.ts (compiled to dist),
+// which exports main(argv) and writes its JSON under test/bench/results/. One line per bench.
+const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
+  webhooks: () => import('./webhooks.js'),
+};
+
+const [name, ...argv] = process.argv.slice(2);
+const load = name ? benches[name] : undefined;
+if (!load) {
+  console.error(`usage: npm run bench -- <name> [flags]; benches: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+try {
+  await (await load()).main(argv);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
