@@ -2,7 +2,7 @@
 // for one branch ENI, by container[0] requesting and limiting `vpc.amazonaws.com/pod-eni: "1"`.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { REASON_MISSING_POD_ENI_RESOURCE, RESOURCE_POD_ENI } from '../apis/constants.js';
+import { LABEL_OS, REASON_MISSING_POD_ENI_RESOURCE, RESOURCE_POD_ENI } from '../apis/constants.js';
 import {
   allowed,
   escapeJsonPointerToken,
@@ -53,6 +53,8 @@ export async function mutatePod(review: AdmissionReviewRequest, deps: PodMutator
     throw new BadAdmissionRequest('Pod in request.object has no spec.containers list');
   }
   if (pod.spec.hostNetwork === true) return allowed(request.uid);
+  // Trunks exist only on Linux nodes: a Windows pod asking for pod-eni could never be scheduled.
+  if (isWindowsPod(pod)) return allowed(request.uid);
   // The user (or a template) already chose how many branch ENIs it wants: keep that choice.
   if (podAlreadyRequestsPodEni(pod)) return allowed(request.uid);
 
@@ -117,6 +119,15 @@ export function podEniPatch(container0: unknown): JsonPatchOperation[] {
     }
   }
   return ops;
+}
+
+// The beta OS label is still set by kubelets and still used in old manifests' nodeSelectors.
+const OS_LABELS = [LABEL_OS, 'beta.kubernetes.io/os'];
+
+/** A pod pinned to Windows nodes by its nodeSelector. */
+export function isWindowsPod(pod: V1Pod): boolean {
+  const selector: unknown = pod.spec?.nodeSelector;
+  return isRecord(selector) && OS_LABELS.some((l) => selector[l] === 'windows');
 }
 
 const hasKey = (map: unknown, key: string): boolean => isRecord(map) && Object.prototype.hasOwnProperty.call(map, key);

@@ -96,6 +96,8 @@ describe('mpod: pods that are not patched', () => {
       object: pod({ containers: [{ name: 'a' }, { name: 'b', resources: { requests: { [ENI]: '1' }, limits: { [ENI]: '1' } } }] }),
       resolver: matches,
     },
+    { name: 'Windows pod (nodeSelector kubernetes.io/os: windows): no trunks there', object: pod({ nodeSelector: { 'kubernetes.io/os': 'windows' }, containers: [{ name: 'a' }] }), resolver: matches },
+    { name: 'Windows pod by the beta OS label', object: pod({ nodeSelector: { 'beta.kubernetes.io/os': 'windows' }, containers: [{ name: 'a' }] }), resolver: matches },
     { name: 'UPDATE is not mutated', object: pod({ containers: [{ name: 'a' }] }), resolver: matches, operation: 'UPDATE' },
   ];
   for (const c of cases) {
@@ -110,6 +112,14 @@ describe('mpod: pods that are not patched', () => {
       expect(out.response?.patchType).toBeUndefined();
     });
   }
+
+  it('a Linux nodeSelector does not stop the patch', async () => {
+    const out = await mutatePod(podReview({ object: pod({ nodeSelector: { 'kubernetes.io/os': 'linux' }, containers: [{ name: 'a' }] }) }), {
+      resolvePodSecurityGroups: matches,
+      logger: silentLogger(),
+    });
+    expect(decodePatch(out)).toHaveLength(1);
+  });
 
   it('hostNetwork pods never reach the resolver', async () => {
     const resolver = vi.fn(matches);
