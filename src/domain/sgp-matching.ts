@@ -51,6 +51,21 @@ function policyNamespace(obj: unknown): unknown {
   return (obj as { metadata?: { namespace?: unknown } } | null)?.metadata?.namespace;
 }
 
+// Validation is by far the costliest step (zod), and the same policy objects come back from
+// the informer cache for every pod, so results are remembered per object. Cache objects are
+// replaced, never mutated, on update; a caller that mutates a policy in place must pass a copy.
+const parsedPolicies = new WeakMap<object, ReturnType<typeof parseSecurityGroupPolicy>>();
+
+function parsePolicy(obj: unknown): ReturnType<typeof parseSecurityGroupPolicy> {
+  if (typeof obj !== 'object' || obj === null) return parseSecurityGroupPolicy(obj);
+  let parsed = parsedPolicies.get(obj);
+  if (!parsed) {
+    parsed = parseSecurityGroupPolicy(obj);
+    parsedPolicies.set(obj, parsed);
+  }
+  return parsed;
+}
+
 interface Candidate {
   name: string;
   policy: SecurityGroupPolicy;
@@ -62,9 +77,9 @@ function candidates(namespace: string, policies: MatchInput['policies']): { vali
   const invalid: MatchResult['invalidPolicies'] = [];
   for (const obj of policies) {
     if (policyNamespace(obj) !== namespace) continue;
-    const parsed = parseSecurityGroupPolicy(obj);
+    const parsed = parsePolicy(obj);
     if (parsed.ok) valid.push({ name: parsed.value.metadata.name, policy: parsed.value });
-    else invalid.push({ name: policyName(obj), errors: parsed.errors });
+    else invalid.push({ name: policyName(obj), errors: [...parsed.errors] });
   }
   valid.sort((a, b) => byName(a.name, b.name));
   invalid.sort((a, b) => byName(a.name, b.name));

@@ -115,6 +115,19 @@ describe('matchSecurityGroups', () => {
     expect(r.undecidedWithoutServiceAccount).toEqual(['by-sa']);
   });
 
+  it('an updated policy (a new object from the cache) is judged afresh', () => {
+    const v1 = policy('p', { podSelector: {}, groupIds: [SG.a] });
+    expect(matchSecurityGroups({ pod, policies: [v1], serviceAccountLabels: saLabels }).groups).toEqual([SG.a]);
+    const v2 = policy('p', { podSelector: {}, groupIds: ['sg-bad'] });
+    const r2 = matchSecurityGroups({ pod, policies: [v2], serviceAccountLabels: saLabels });
+    expect(r2.groups).toEqual([]);
+    expect(r2.invalidPolicies.map((p) => p.name)).toEqual(['p']);
+    const v3 = policy('p', { podSelector: {}, groupIds: [SG.b] });
+    expect(matchSecurityGroups({ pod, policies: [v3], serviceAccountLabels: saLabels }).groups).toEqual([SG.b]);
+    // and the first object still gives its own answer
+    expect(matchSecurityGroups({ pod, policies: [v1], serviceAccountLabels: saLabels }).groups).toEqual([SG.a]);
+  });
+
   it('results do not depend on the order policies arrive in', () => {
     const ps = [
       policy('m', { podSelector: {}, groupIds: [SG.b] }),
