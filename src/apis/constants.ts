@@ -124,3 +124,8 @@ export const SUBNET_ID_PATTERN = '^subnet-[0-9a-f]{8}([0-9a-f]{9})?$';
 // ---- Sandbox-only keys (not part of the contract; understood by the sandbox's node agents)
 /** Pod annotation: the sandbox's kubelet marks the pod Succeeded this many seconds after it started. */
 export const ANNOTATION_COMPLETE_AFTER_SECONDS = 'sandbox.vpcrc.dev/complete-after-seconds';
+// ---- Limits (contract §2, §3)
+export const OS_LINUX = 'linux';
+/** EC2's default quota of security groups per network interface, and its hard maximum. */
+export const DEFAULT_SECURITY_GROUPS_PER_INTERFACE = 5;
+export const MAX_SECURITY_GROUPS_PER_INTERFACE = 16;

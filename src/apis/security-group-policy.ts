@@ -3,14 +3,14 @@
 // of clusters whose CRD is older or looser, so every consumer parses before trusting one.
 import { z } from 'zod';
 import { labelSelectorErrors, type LabelSelector } from '../domain/label-selector.js';
-import { SGP_GROUP, SGP_KIND, SGP_VERSION } from './constants.js';
+import { MAX_SECURITY_GROUPS_PER_INTERFACE, SGP_GROUP, SGP_KIND, SGP_VERSION } from './constants.js';
 import { isSecurityGroupId, securityGroupIdProblem } from './ids.js';
 import { labelSelectorSchema } from './label-selector-schema.js';
 import { objectMetaSchema, optional, type ObjectMeta } from './object-meta.js';
 import { zodErrors, type ParseResult } from './parse-result.js';
 
 /** EC2's hard maximum of security groups on one network interface (the default quota is 5). */
-export const MAX_GROUPS_PER_POLICY = 16;
+export const MAX_GROUPS_PER_POLICY = MAX_SECURITY_GROUPS_PER_INTERFACE;
 
 export const SGP_API_VERSION = `${SGP_GROUP}/${SGP_VERSION}`;
 

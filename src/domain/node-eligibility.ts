@@ -9,6 +9,7 @@ import {
   LABEL_COMPUTE_TYPE,
   LABEL_HAS_TRUNK_ATTACHED,
   LABEL_OS,
+  OS_LINUX,
 } from '../apis/constants.js';
 import type { ParseResult } from '../apis/parse-result.js';
 
@@ -55,7 +56,7 @@ export function nodeEligibility(node: NodeFacts, cniNodeFeatures: readonly CNINo
     return { eligible: false, code: 'auto-mode', reason: `node ${node.name} is an EKS Auto Mode node (${LABEL_COMPUTE_TYPE}=${COMPUTE_TYPE_AUTO}); EKS manages its network interfaces` };
   }
   const os = labels[LABEL_OS];
-  if (os !== undefined && os !== 'linux') {
+  if (os !== undefined && os !== OS_LINUX) {
     return { eligible: false, code: 'not-linux', reason: `node ${node.name} runs ${os}; security groups for pods with trunk ENIs need a Linux node` };
   }
   const byFeature = (cniNodeFeatures ?? []).some((f) => f.name === FEATURE_SECURITY_GROUPS_FOR_PODS);
