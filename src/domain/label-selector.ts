@@ -5,7 +5,8 @@ export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
 export interface LabelSelectorRequirement {
   key: string;
-  operator: LabelSelectorOperator | string;
+  /** One of LabelSelectorOperator; typed as string because manifests may carry anything. */
+  operator: string;
   values?: string[];
 }
 
