@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 async function launch(instanceType = 'm5.large', subnetId = subnetA): Promise<E.Instance> {
-  const r = await c.send(new E.RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: instanceType, MinCount: 1, MaxCount: 1, SubnetId: subnetId }));
+  const r = await c.send(new E.RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: instanceType as E._InstanceType, MinCount: 1, MaxCount: 1, SubnetId: subnetId }));
   const inst = r.Instances?.[0];
   if (!inst) throw new Error('no instance');
   return inst;
@@ -107,7 +107,7 @@ describe('instances', () => {
     expect(m5?.NetworkInfo).toMatchObject({ MaximumNetworkInterfaces: 3, Ipv4AddressesPerInterface: 10, DefaultNetworkCardIndex: 0 });
     expect(m5?.NetworkInfo?.NetworkCards).toEqual([{ NetworkCardIndex: 0, MaximumNetworkInterfaces: 3 }]);
     expect(r.InstanceTypes).toHaveLength(2);
-    const bad = await errorOf(c.send(new E.DescribeInstanceTypesCommand({ InstanceTypes: ['m5.nonsense'] })));
+    const bad = await errorOf(c.send(new E.DescribeInstanceTypesCommand({ InstanceTypes: ['m5.nonsense' as E._InstanceType] })));
     expect(bad.name).toBe('InvalidParameterValue');
   });
 

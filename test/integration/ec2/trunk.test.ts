@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 async function launch(instanceType: string, subnetId = subnetA): Promise<string> {
-  const r = await c.send(new E.RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: instanceType, MinCount: 1, MaxCount: 1, SubnetId: subnetId }));
+  const r = await c.send(new E.RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: instanceType as E._InstanceType, MinCount: 1, MaxCount: 1, SubnetId: subnetId }));
   return r.Instances?.[0]?.InstanceId ?? '';
 }
 
@@ -82,7 +82,7 @@ describe('trunk and branch', () => {
     expect(twice.name).toBe('InvalidNetworkInterface.InUse');
     const notTrunk = await errorOf(c.send(new E.AssociateTrunkInterfaceCommand({ BranchInterfaceId: b2, TrunkInterfaceId: b1, VlanId: 7 })));
     expect(notTrunk.name).toBe('InvalidParameterValue');
-    const missing = await errorOf(c.send(new E.AssociateTrunkInterfaceCommand({ BranchInterfaceId: b2, TrunkInterfaceId: trunkId } as E.AssociateTrunkInterfaceCommandInput)));
+    const missing = await errorOf(c.send(new E.AssociateTrunkInterfaceCommand({ BranchInterfaceId: b2, TrunkInterfaceId: trunkId })));
     expect(missing.name).toBe('MissingParameter');
   });
 
