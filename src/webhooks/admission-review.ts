@@ -2,6 +2,8 @@
 // expects back. Parsing is strict about the envelope (a malformed one is answered with HTTP 400
 // naming the problem) and lenient about the object inside, which each handler checks for itself.
 
+import type { JsonPatchOp } from '../kube/patch.js';
+
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
 
@@ -69,12 +71,6 @@ export interface AdmissionReview {
 export type AdmissionReviewRequest = AdmissionReview & { request: AdmissionRequest };
 
 export type ParseResult = { ok: true; review: AdmissionReviewRequest } | { ok: false; message: string };
-
-export interface JsonPatchOperation {
-  op: 'add' | 'replace' | 'remove';
-  path: string;
-  value?: unknown;
-}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -148,7 +144,7 @@ export function requireObject(request: AdmissionRequest, field: 'object' | 'oldO
   return value;
 }
 
-export function allowed(uid: string, extra: { patch?: JsonPatchOperation[]; warnings?: string[] } = {}): AdmissionReview {
+export function allowed(uid: string, extra: { patch?: JsonPatchOp[]; warnings?: string[] } = {}): AdmissionReview {
   const response: AdmissionResponse = { uid, allowed: true };
   if (extra.patch && extra.patch.length > 0) {
     response.patchType = 'JSONPatch';
@@ -165,11 +161,6 @@ export function denied(uid: string, message: string): AdmissionReview {
     kind: ADMISSION_KIND,
     response: { uid, allowed: false, status: { code: 403, reason: 'Forbidden', message } },
   };
-}
-
-/** Escapes one JSON Pointer (RFC 6901) reference token: `vpc.amazonaws.com/pod-eni` → `vpc.amazonaws.com~1pod-eni`. */
-export function escapeJsonPointerToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 export { isRecord };

@@ -5,15 +5,14 @@ import type { Logger } from 'pino';
 import { LABEL_OS, REASON_MISSING_POD_ENI_RESOURCE, RESOURCE_POD_ENI } from '../apis/constants.js';
 import {
   allowed,
-  escapeJsonPointerToken,
   isRecord,
   requireKind,
   requireObject,
   BadAdmissionRequest,
   type AdmissionReview,
   type AdmissionReviewRequest,
-  type JsonPatchOperation,
 } from './admission-review.js';
+import { jsonPointerEscape, type JsonPatchOp } from '../kube/patch.js';
 import type { WebhookMetrics } from './metrics.js';
 
 /**
@@ -99,7 +98,7 @@ export function podAlreadyRequestsPodEni(pod: V1Pod): boolean {
  * resources: a missing `resources`, `limits` or `requests` map is added whole; an existing map
  * gets just the key (JSON-pointer escaped). Empty when there is no container[0].
  */
-export function podEniPatch(container0: unknown): JsonPatchOperation[] {
+export function podEniPatch(container0: unknown): JsonPatchOp[] {
   if (!isRecord(container0)) return [];
   const base = '/spec/containers/0/resources';
   const resources = container0.resources;
@@ -108,11 +107,11 @@ export function podEniPatch(container0: unknown): JsonPatchOperation[] {
       { op: 'add', path: base, value: { limits: { [RESOURCE_POD_ENI]: POD_ENI_COUNT }, requests: { [RESOURCE_POD_ENI]: POD_ENI_COUNT } } },
     ];
   }
-  const ops: JsonPatchOperation[] = [];
+  const ops: JsonPatchOp[] = [];
   for (const field of ['limits', 'requests'] as const) {
     const existing = resources[field];
     if (isRecord(existing)) {
-      ops.push({ op: 'add', path: `${base}/${field}/${escapeJsonPointerToken(RESOURCE_POD_ENI)}`, value: POD_ENI_COUNT });
+      ops.push({ op: 'add', path: `${base}/${field}/${jsonPointerEscape(RESOURCE_POD_ENI)}`, value: POD_ENI_COUNT });
     } else {
       // `add` replaces an explicit null too, which is what we want.
       ops.push({ op: 'add', path: `${base}/${field}`, value: { [RESOURCE_POD_ENI]: POD_ENI_COUNT } });

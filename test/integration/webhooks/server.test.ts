@@ -11,7 +11,8 @@ import { silentLogger } from '../../../src/observability/logger.js';
 import { generateSelfSignedCertificate } from '../../../src/webhooks/certificates.js';
 import { startWebhookServer, type RunningWebhookServer } from '../../../src/webhooks/server.js';
 import { applyPatch, pod, podReview } from '../../unit/webhooks/fixtures.js';
-import type { AdmissionReview, JsonPatchOperation } from '../../../src/webhooks/admission-review.js';
+import type { AdmissionReview } from '../../../src/webhooks/admission-review.js';
+import type { JsonPatchOp } from '../../../src/kube/patch.js';
 
 interface Reply {
   status: number;
@@ -75,7 +76,7 @@ describe('webhook server over TLS (self-signed)', () => {
     const out = res.json() as AdmissionReview;
     expect(out.response?.uid).toBe(review.request.uid);
     expect(out.response?.allowed).toBe(true);
-    const ops = JSON.parse(Buffer.from(out.response?.patch ?? '', 'base64').toString()) as JsonPatchOperation[];
+    const ops = JSON.parse(Buffer.from(out.response?.patch ?? '', 'base64').toString()) as JsonPatchOp[];
     const patched = applyPatch(object, ops) as { spec: { containers: { resources: unknown }[] } };
     expect(patched.spec.containers[0]?.resources).toEqual({ limits: { 'vpc.amazonaws.com/pod-eni': '1' }, requests: { 'vpc.amazonaws.com/pod-eni': '1' } });
   });

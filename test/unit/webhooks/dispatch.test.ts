@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observability/logger.js';
-import { escapeJsonPointerToken, parseAdmissionReview } from '../../../src/webhooks/admission-review.js';
+import { parseAdmissionReview } from '../../../src/webhooks/admission-review.js';
 import { dispatchAdmission, webhookRoutes, type WebhookRoute } from '../../../src/webhooks/dispatch.js';
 import { createWebhookMetrics } from '../../../src/webhooks/metrics.js';
 import { pod, podReview } from './fixtures.js';
@@ -37,9 +37,6 @@ describe('parseAdmissionReview: garbage is named, never thrown', () => {
     const parsed = parseAdmissionReview(mutate((r) => delete req(r).userInfo));
     expect(parsed.ok && parsed.review.request.uid).toBe(good.request.uid);
     expect(parsed.ok && parsed.review.request.userInfo).toEqual({});
-  });
-  it('escapes JSON pointer tokens (~ before /)', () => {
-    expect(escapeJsonPointerToken('a~b/c')).toBe('a~0b~1c');
   });
 });
 

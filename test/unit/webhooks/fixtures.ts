@@ -1,6 +1,7 @@
 // Builders for AdmissionReviews and a strict RFC 6902 applier, so tests check what a patch does to
 // a pod (as the API server would apply it), not just its text.
-import type { AdmissionOperation, AdmissionReview, AdmissionReviewRequest, JsonPatchOperation } from '../../../src/webhooks/admission-review.js';
+import type { AdmissionOperation, AdmissionReview, AdmissionReviewRequest } from '../../../src/webhooks/admission-review.js';
+import type { JsonPatchOp } from '../../../src/kube/patch.js';
 
 let seq = 0;
 
@@ -53,16 +54,16 @@ export function pod(spec: Record<string, unknown>, metadata: Record<string, unkn
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' }, ...metadata }, spec };
 }
 
-export function decodePatch(review: AdmissionReview): JsonPatchOperation[] | undefined {
+export function decodePatch(review: AdmissionReview): JsonPatchOp[] | undefined {
   const patch = review.response?.patch;
   if (patch === undefined) return undefined;
-  return JSON.parse(Buffer.from(patch, 'base64').toString('utf8')) as JsonPatchOperation[];
+  return JSON.parse(Buffer.from(patch, 'base64').toString('utf8')) as JsonPatchOp[];
 }
 
 const unescape = (t: string): string => t.replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** Applies `add` operations like the API server would: the parent must exist, else it throws. */
-export function applyPatch<T>(doc: T, ops: JsonPatchOperation[]): T {
+export function applyPatch<T>(doc: T, ops: JsonPatchOp[]): T {
   const copy = structuredClone(doc) as unknown;
   for (const op of ops) {
     if (op.op !== 'add') throw new Error(`unsupported op ${op.op}`);
