@@ -1,0 +1,97 @@
+// AWS's published EC2 request buckets (contract §6) and how much of them the controller spends.
+//
+// AWS meters each action per account and Region with a token bucket (capacity = burst, refill per
+// second = sustained rate). The controller shares those buckets with every other client in the
+// account (the VPC CNI on every node, operators' tooling), so it paces itself to `share` of each
+// bucket. Default share: 0.8, leaving a fifth for everyone else; the allocation benchmark uses 1.
+//
+// Two safety margins keep the controller from being the cause of a RequestLimitExceeded even at
+// share 1: the sustained rate is `RATE_SAFETY` of the share, and `BURST_RESERVE` tokens of the burst
+// are never used, so the server's bucket always holds a few tokens more than our limiter thinks it
+// has and network jitter (two calls arriving closer together than they were sent) cannot empty it.
+export interface Bucket {
+  /** Burst: tokens the bucket holds when full. */
+  capacity: number;
+  /** Sustained rate: tokens added per second. */
+  refillPerSecond: number;
+}
+
+const MUTATING_ENI: Bucket = { capacity: 100, refillPerSecond: 5 };
+const GENERIC_MUTATING: Bucket = { capacity: 50, refillPerSecond: 5 };
+const DESCRIBE: Bucket = { capacity: 100, refillPerSecond: 20 };
+const UNFILTERED_DESCRIBE: Bucket = { capacity: 50, refillPerSecond: 10 };
+
+/** Every action the controller calls. */
+export const EC2_ACTIONS = [
+  'CreateNetworkInterface',
+  'DeleteNetworkInterface',
+  'ModifyNetworkInterfaceAttribute',
+  'AssociateTrunkInterface',
+  'DisassociateTrunkInterface',
+  'AttachNetworkInterface',
+  'DetachNetworkInterface',
+  'CreateNetworkInterfacePermission',
+  'CreateTags',
+  'DeleteTags',
+  'DescribeInstances',
+  'DescribeSubnets',
+  'DescribeSecurityGroups',
+  'DescribeNetworkInterfaces',
+  'DescribeTrunkInterfaceAssociations',
+] as const;
+export type Ec2Action = (typeof EC2_ACTIONS)[number];
+
+/** Describe calls sent with neither a filter nor pagination use a lower bucket for these actions. */
+export const UNFILTERED_ACTIONS: ReadonlySet<string> = new Set(['DescribeInstances', 'DescribeNetworkInterfaces', 'DescribeSecurityGroups']);
+
+/** A limiter key: an action, or `<Action>:unfiltered` for the lower describe bucket. */
+export type BudgetKey = Ec2Action | `${'DescribeInstances' | 'DescribeNetworkInterfaces' | 'DescribeSecurityGroups'}:unfiltered`;
+
+export const AWS_BUCKETS: Readonly<Record<BudgetKey, Bucket>> = {
+  CreateNetworkInterface: MUTATING_ENI,
+  DeleteNetworkInterface: MUTATING_ENI,
+  ModifyNetworkInterfaceAttribute: MUTATING_ENI,
+  AssociateTrunkInterface: GENERIC_MUTATING,
+  DisassociateTrunkInterface: GENERIC_MUTATING,
+  AttachNetworkInterface: GENERIC_MUTATING,
+  DetachNetworkInterface: GENERIC_MUTATING,
+  CreateNetworkInterfacePermission: GENERIC_MUTATING,
+  CreateTags: { capacity: 100, refillPerSecond: 10 },
+  DeleteTags: { capacity: 100, refillPerSecond: 10 },
+  DescribeInstances: DESCRIBE,
+  DescribeSubnets: DESCRIBE,
+  DescribeSecurityGroups: DESCRIBE,
+  DescribeNetworkInterfaces: DESCRIBE,
+  DescribeTrunkInterfaceAssociations: DESCRIBE,
+  'DescribeInstances:unfiltered': UNFILTERED_DESCRIBE,
+  'DescribeNetworkInterfaces:unfiltered': UNFILTERED_DESCRIBE,
+  'DescribeSecurityGroups:unfiltered': UNFILTERED_DESCRIBE,
+};
+export const BUDGET_KEYS = Object.keys(AWS_BUCKETS) as BudgetKey[];
+
+export const DEFAULT_ACCOUNT_SHARE = 0.8;
+export const RATE_SAFETY = 0.98;
+export const BURST_RESERVE = 2;
+
+/** Our limiter for one key: tokens per second and burst. */
+export interface Budget {
+  ratePerSecond: number;
+  burst: number;
+}
+
+/** The limiter key a call draws from. */
+export function budgetKey(action: Ec2Action, unfilteredUnpaginated: boolean): BudgetKey {
+  return unfilteredUnpaginated && UNFILTERED_ACTIONS.has(action) ? (`${action}:unfiltered` as BudgetKey) : action;
+}
+
+/**
+ * Our budget for a key at `share` of the account bucket, before overrides: the rate with the safety
+ * factor, the burst minus the reserve (at least 1 token so a call can always go).
+ */
+export function budgetFor(key: BudgetKey, share: number): Budget {
+  const b = AWS_BUCKETS[key];
+  return {
+    ratePerSecond: b.refillPerSecond * share * RATE_SAFETY,
+    burst: Math.max(1, Math.floor(b.capacity * share) - BURST_RESERVE),
+  };
+}
