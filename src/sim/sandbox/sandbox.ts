@@ -260,20 +260,24 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           perSubnet.set(subnet, (perSubnet.get(subnet) ?? 0) + 1);
         }
         launched += g.count;
-        for (const [subnetId, count] of perSubnet) {
-          const out = await ec2Client.send(
-            new RunInstancesCommand({
-              ImageId: SANDBOX_AMI,
-              InstanceType: g.instanceType as _InstanceType,
-              SubnetId: subnetId,
-              MinCount: count,
-              MaxCount: count,
-              TagSpecifications: [
-                { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: `${clusterName}-${g.instanceType}` }, { Key: tagClusterKey(clusterName), Value: TAG_CLUSTER_VALUE }] },
-              ],
-            }),
-          );
-          for (const inst of out.Instances ?? []) if (inst.InstanceId) ids.push(inst.InstanceId);
+        for (const [subnetId, total] of perSubnet) {
+          // EC2 launches at most 100 instances per RunInstances call.
+          for (let left = total; left > 0; left -= 100) {
+            const count = Math.min(left, 100);
+            const out = await ec2Client.send(
+              new RunInstancesCommand({
+                ImageId: SANDBOX_AMI,
+                InstanceType: g.instanceType as _InstanceType,
+                SubnetId: subnetId,
+                MinCount: count,
+                MaxCount: count,
+                TagSpecifications: [
+                  { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: `${clusterName}-${g.instanceType}` }, { Key: tagClusterKey(clusterName), Value: TAG_CLUSTER_VALUE }] },
+                ],
+              }),
+            );
+            for (const inst of out.Instances ?? []) if (inst.InstanceId) ids.push(inst.InstanceId);
+          }
         }
       }
       const names = await fleet.addInstances(ids);

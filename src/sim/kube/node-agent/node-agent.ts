@@ -14,6 +14,7 @@ import { mergePatchCustomObject, mergePatchNode, mergePatchNodeStatus } from '..
 import type { Logger } from '../../../observability/logger.js';
 import { desiredFeatures, labelsToRequest, nextFeature, trunkRequestAllowed, withFeature, type CniMode, type FeatureOrder } from './cni-features.js';
 import { buildNode, nodeNameFor, nodeStatus, readyConditions, type InstanceFacts } from './node-identity.js';
+import { retryEc2 } from './ec2-retry.js';
 import { PodIpPool } from './pod-ip-pool.js';
 import { planPod, wantsBranchEni, type PodView } from './pod-status.js';
 import { serialRunner } from './serial-runner.js';
@@ -72,6 +73,8 @@ export class NodeAgent {
     private readonly deps: NodeAgentDeps,
     readonly facts: InstanceFacts,
     readonly podCidr: string,
+    /** What EC2 said about the instance's interfaces when it was described at launch. */
+    initialSlots?: { hasTrunk: boolean; attachedInterfaces: number },
   ) {
     this.name = nodeNameFor(facts.privateIp, facts.region);
     this.log = deps.logger.child({ node: this.name, instance: facts.instanceId });
@@ -81,6 +84,10 @@ export class NodeAgent {
       onError('cni')(err);
       this.scheduleCni(1000);
     });
+    if (initialSlots) {
+      this.sgpAllowed = trunkRequestAllowed({ ...initialSlots, maxInterfaces: facts.maxInterfaces });
+      this.lastSlotCheck = Date.now();
+    }
     this.syncAllocatable = serialRunner(() => this.mirrorExtendedResources(), onError('allocatable sync'));
   }
 
@@ -180,7 +187,7 @@ export class NodeAgent {
     const now = Date.now();
     if (this.lastSlotCheck && now - this.lastSlotCheck < this.deps.slotRecheckMs) return false;
     this.lastSlotCheck = now;
-    const out = await this.deps.ec2.send(new DescribeInstancesCommand({ InstanceIds: [this.facts.instanceId] }));
+    const out = await retryEc2(() => this.deps.ec2.send(new DescribeInstancesCommand({ InstanceIds: [this.facts.instanceId] })));
     const inst = out.Reservations?.[0]?.Instances?.[0];
     const enis = inst?.NetworkInterfaces ?? [];
     this.sgpAllowed = trunkRequestAllowed({

@@ -10,6 +10,7 @@ import { SupervisedInformer } from '../../../kube/informer.js';
 import type { Logger } from '../../../observability/logger.js';
 import { NodeAgent, type CniSettings } from './node-agent.js';
 import type { InstanceFacts } from './node-identity.js';
+import { retryEc2 } from './ec2-retry.js';
 import { podCidrForIndex } from './pod-ip-pool.js';
 
 export interface NodeFleetOptions {
@@ -123,31 +124,50 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
     return p;
   }
 
-  async function instanceFacts(instanceId: string): Promise<InstanceFacts> {
-    const deadline = Date.now() + (opts.instanceReadyTimeoutMs ?? 60_000);
-    for (;;) {
-      const out = await opts.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-      const inst = out.Reservations?.[0]?.Instances?.[0];
-      const state = inst?.State?.Name;
-      if (inst && state === 'running' && inst.PrivateIpAddress && inst.InstanceType && inst.Placement?.AvailabilityZone) {
-        const t = await typeInfo(inst.InstanceType);
-        return {
-          instanceId,
-          instanceType: inst.InstanceType,
-          availabilityZone: inst.Placement.AvailabilityZone,
-          region: opts.region,
-          privateIp: inst.PrivateIpAddress,
-          ...t,
-        };
-      }
-      if (state && state !== 'pending') throw new Error(`instance ${instanceId} is ${state}, not running`);
-      if (Date.now() > deadline) throw new Error(`instance ${instanceId} did not reach running in time (state ${state ?? 'unknown'})`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  interface Launched {
+    facts: InstanceFacts;
+    slots: { hasTrunk: boolean; attachedInterfaces: number };
   }
 
-  async function addOne(instanceId: string): Promise<string> {
-    const facts = await instanceFacts(instanceId);
+  /** Describes the instances in batches until each is running; one call per 200 instances, not one per node. */
+  async function describeRunning(instanceIds: readonly string[]): Promise<Map<string, Launched>> {
+    const out = new Map<string, Launched>();
+    const deadline = Date.now() + (opts.instanceReadyTimeoutMs ?? 60_000);
+    let waiting = [...instanceIds];
+    while (waiting.length > 0) {
+      const still: string[] = [];
+      for (let i = 0; i < waiting.length; i += 200) {
+        const batch = waiting.slice(i, i + 200);
+        const res = await retryEc2(() => opts.ec2.send(new DescribeInstancesCommand({ InstanceIds: batch })));
+        const seen = new Set<string>();
+        for (const inst of (res.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+          const id = inst.InstanceId ?? '';
+          seen.add(id);
+          const state = inst.State?.Name;
+          if (state === 'running' && inst.PrivateIpAddress && inst.InstanceType && inst.Placement?.AvailabilityZone) {
+            const t = await retryEc2(() => typeInfo(inst.InstanceType as string));
+            const enis = inst.NetworkInterfaces ?? [];
+            out.set(id, {
+              facts: { instanceId: id, instanceType: inst.InstanceType, availabilityZone: inst.Placement.AvailabilityZone, region: opts.region, privateIp: inst.PrivateIpAddress, ...t },
+              slots: { hasTrunk: enis.some((e) => e.InterfaceType === 'trunk'), attachedInterfaces: enis.length },
+            });
+          } else if (state === 'pending' || state === undefined) {
+            still.push(id);
+          } else {
+            throw new Error(`instance ${id} is ${state}, not running`);
+          }
+        }
+        for (const id of batch) if (!seen.has(id)) throw new Error(`EC2 does not know instance ${id}`);
+      }
+      waiting = still;
+      if (waiting.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`instances did not reach running in time: ${waiting.slice(0, 5).join(', ')}${waiting.length > 5 ? ', …' : ''}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return out;
+  }
+
+  async function addOne(launched: Launched): Promise<string> {
     const agent = new NodeAgent(
       {
         kubelet,
@@ -162,8 +182,9 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
         getCniNode: (name) => cniNodes?.get(name) as CNINode | undefined,
         getPod: (key) => pods.get(key),
       },
-      facts,
+      launched.facts,
       podCidrForIndex(podCidrIndex++),
+      launched.slots,
     );
     if (agents.has(agent.name)) throw new Error(`node ${agent.name} already has an agent`);
     agents.set(agent.name, agent);
@@ -180,7 +201,10 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
   }
 
   return {
-    addInstances: (ids) => Promise.all(ids.map((id) => addOne(id))),
+    async addInstances(ids) {
+      const launched = await describeRunning(ids);
+      return Promise.all(ids.map((id) => addOne(launched.get(id) as Launched)));
+    },
     async removeNode(name) {
       const agent = agents.get(name);
       if (!agent) throw new Error(`no node agent for node "${name}"`);
