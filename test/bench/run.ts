@@ -2,6 +2,8 @@
 // which exports main(argv) and writes its JSON under test/bench/results/. One line per bench.
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   webhooks: () => import('./webhooks.js'),
+  ec2: () => import('./ec2.js'),
+  sandbox: () => import('./sandbox.js'),
 };
 
 const [name, ...argv] = process.argv.slice(2);

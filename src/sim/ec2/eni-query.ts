@@ -36,29 +36,56 @@ export function eniFilterSet(world: World): FilterSet<Eni> {
   };
 }
 
-function union(sets: (ReadonlySet<string> | undefined)[]): Set<string> {
-  const out = new Set<string>();
-  for (const s of sets) if (s) for (const id of s) out.add(id);
-  return out;
+interface Candidates {
+  ids: Iterable<string>;
+  size: number;
+  /** Already in creation order (the subnet index is: ENIs join it once, when created). */
+  ordered: boolean;
 }
 
-/** The smallest candidate ID set an exact-value filter gives, or undefined when none applies. */
-function candidatesFromIndexes(world: World, filters: readonly Filter[]): Set<string> | undefined {
-  let best: Set<string> | undefined;
-  const consider = (s: Set<string>): void => {
-    if (!best || s.size < best.size) best = s;
+function union(sets: (ReadonlySet<string> | undefined)[]): Candidates {
+  const present = sets.filter((s): s is ReadonlySet<string> => s !== undefined && s.size > 0);
+  if (present.length === 1) {
+    const only = present[0] as ReadonlySet<string>;
+    return { ids: only, size: only.size, ordered: false };
+  }
+  const out = new Set<string>();
+  for (const s of present) for (const id of s) out.add(id);
+  return { ids: out, size: out.size, ordered: false };
+}
+
+/** The smallest candidate set an exact-value filter gives, or undefined when none applies. */
+function candidatesFromIndexes(world: World, filters: readonly Filter[]): Candidates | undefined {
+  let best: Candidates | undefined;
+  const consider = (c: Candidates): void => {
+    if (!best || c.size < best.size) best = c;
   };
   for (const f of filters) {
     if (f.values.length === 0 || f.values.some(hasWildcard)) continue;
-    if (f.name === 'network-interface-id') consider(new Set(f.values));
-    else if (f.name === 'attachment.instance-id') consider(union(f.values.map((v) => world.eniIdsByInstance(v))));
-    else if (f.name === 'subnet-id') consider(union(f.values.map((v) => world.eniIdsBySubnet(v))));
-    else if (f.name.startsWith('tag:')) {
+    if (f.name === 'network-interface-id') {
+      const ids = new Set(f.values);
+      consider({ ids, size: ids.size, ordered: false });
+    } else if (f.name === 'attachment.instance-id') consider(union(f.values.map((v) => world.eniIdsByInstance(v))));
+    else if (f.name === 'subnet-id') {
+      const c = union(f.values.map((v) => world.eniIdsBySubnet(v)));
+      // One subnet's set is in creation order; a union of several is not.
+      consider(f.values.length === 1 ? { ...c, ordered: true } : c);
+    } else if (f.name.startsWith('tag:')) {
       const key = f.name.slice(4);
       consider(union(f.values.map((v) => world.eniIdsByTag(key, v))));
     } else if (f.name === 'tag-key') consider(union(f.values.map((v) => world.eniIdsByTagKey(v))));
   }
   return best;
+}
+
+/** Above this many unordered candidates, a scan in creation order beats sorting them. */
+const SORT_LIMIT = 4096;
+
+function* enisOf(world: World, ids: Iterable<string>): Generator<Eni> {
+  for (const id of ids) {
+    const e = world.getEni(id);
+    if (e) yield e;
+  }
 }
 
 export function queryEnis(world: World, ids: readonly string[], filters: readonly Filter[], page: PageRequest): Page<Eni> {
@@ -73,15 +100,9 @@ export function queryEnis(world: World, ids: readonly string[], filters: readonl
     }));
   } else {
     const cand = candidatesFromIndexes(world, filters);
-    if (cand === undefined) source = world.allEnis();
-    else {
-      const found: Eni[] = [];
-      for (const id of cand) {
-        const e = world.getEni(id);
-        if (e) found.push(e);
-      }
-      source = sortBySeq(found);
-    }
+    if (cand === undefined || (!cand.ordered && cand.size > SORT_LIMIT)) source = world.allEnis();
+    else if (cand.ordered) source = enisOf(world, cand.ids);
+    else source = sortBySeq([...enisOf(world, cand.ids)]);
   }
   return collectPage(source, (e) => e.seq, matches, page);
 }
