@@ -12,9 +12,7 @@ import { mergePatchNode, mergePatchPod } from '../../../src/kube/patch.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { buildKubeconfigYaml, kubeConfigFor, startLocalKube, type LocalKube } from '../../../src/sim/kube/index.js';
 import { kubectl } from '../helpers/kubectl.js';
-import { createPolicyResolver } from '../../../src/webhooks/policy-resolver.js';
-import { registerWebhooks } from '../../../src/webhooks/registration.js';
-import { startWebhookServer, type RunningWebhookServer } from '../../../src/webhooks/server.js';
+import { startWebhooks, type RunningWebhooks } from '../../../src/webhooks/index.js';
 
 const ENI = 'vpc.amazonaws.com/pod-eni';
 const NS = 'shop';
@@ -37,7 +35,7 @@ const policies = [
 ];
 
 let kube: LocalKube;
-let webhook: RunningWebhookServer;
+let webhooks: RunningWebhooks;
 let admin: CoreV1Api;
 let controller: CoreV1Api;
 let awsNode: CoreV1Api;
@@ -67,9 +65,11 @@ beforeAll(async () => {
   admin = makeKubeClients(kubeConfigFor(kube, 'admin', 'https')).core;
   controller = makeKubeClients(kubeConfigFor(kube, 'controller', 'https')).core;
   awsNode = makeKubeClients(kubeConfigFor(kube, 'awsNode', 'https')).core;
-  webhook = await startWebhookServer({
+  const admission = makeKubeClients(kubeConfigFor(kube, 'admin', 'https')).admission;
+  webhooks = await startWebhooks({
     logger: silentLogger(),
-    resolvePodSecurityGroups: createPolicyResolver({
+    register: { api: admission },
+    policies: {
       listPolicies: (ns) => policies.filter((p) => p.metadata.namespace === ns),
       serviceAccountLabels: async (ns, name) => {
         try {
@@ -78,9 +78,8 @@ beforeAll(async () => {
           return undefined;
         }
       },
-    }),
+    },
   });
-  await registerWebhooks(makeKubeClients(kubeConfigFor(kube, 'admin', 'https')).admission, { caPem: webhook.caPem, target: { url: webhook.url } });
   dir = await mkdtemp(join(tmpdir(), 'vpcrc-webhooks-'));
   kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, buildKubeconfigYaml(kube));
@@ -94,7 +93,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await webhook?.close();
+  await webhooks?.close();
   await kube?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -206,8 +205,20 @@ describe('vnode through the API server: aws-node and its two labels', () => {
 
 describe('failurePolicy Ignore', () => {
   it('with the webhook server down, pods are still admitted (unpatched: the controller backstop reports them)', async () => {
-    await webhook.close();
+    await webhooks.server.close();
     const created = await admin.createNamespacedPod({ namespace: NS, body: podBody('while-down', { role: 'demo-sg' }) });
     expect(created.spec?.containers[0]?.resources?.limits?.[ENI]).toBeUndefined();
+  });
+
+  it('close({unregister: true}) removes both configurations', async () => {
+    const admission = makeKubeClients(kubeConfigFor(kube, 'admin', 'https')).admission;
+    await expect(admission.readMutatingWebhookConfiguration({ name: 'vpc-resource-mutating-webhook' })).resolves.toBeDefined();
+    await webhooks.close({ unregister: true });
+    for (const read of [
+      () => admission.readMutatingWebhookConfiguration({ name: 'vpc-resource-mutating-webhook' }),
+      () => admission.readValidatingWebhookConfiguration({ name: 'vpc-resource-validating-webhook' }),
+    ]) {
+      expect((await rejection(read())).code).toBe(404);
+    }
   });
 });
