@@ -30,6 +30,8 @@ export interface ControllerSettings {
   eniPermissionAccountId?: string;
   /** How long a branch ENI outlives its pod unless the amazon-vpc-cni ConfigMap says otherwise. */
   defaultCooldownSeconds: number;
+  /** Floor under branch-eni-cooldown (default 30, the product's floor); only tests and demos lower it. */
+  minCooldownSeconds?: number;
 }
 
 export interface ControllerContext {
