@@ -4,6 +4,12 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { matchSecurityGroups, needsServiceAccountLabels, serviceAccountOf, type PodFacts } from '../domain/sgp-matching.js';
 
 export interface PolicySource {
+  /**
+   * False while the caches behind this source are still loading (informers not synced). The
+   * resolver then fails instead of answering "no policy matches" from an empty cache, so the pod is
+   * admitted with a warning and counted (see pod-mutator), rather than silently missed.
+   */
+  ready?(): boolean;
   /** SecurityGroupPolicies in a namespace, as raw objects (the matcher validates them). */
   listPolicies(namespace: string): readonly unknown[] | Promise<readonly unknown[]>;
   /** Labels of a ServiceAccount; undefined when it does not exist (or is not cached yet). */
@@ -26,6 +32,7 @@ export interface ResolvedSecurityGroups {
  */
 export function createPolicyResolver(source: PolicySource): (pod: V1Pod, namespace: string) => Promise<ResolvedSecurityGroups> {
   return async (pod, namespace) => {
+    if (source.ready && !source.ready()) throw new Error('SecurityGroupPolicy and ServiceAccount caches are not synced yet');
     const facts: PodFacts = {
       namespace,
       labels: pod.metadata?.labels ?? {},

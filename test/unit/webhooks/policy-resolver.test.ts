@@ -86,6 +86,14 @@ describe('createPolicyResolver', () => {
     expect(out.response?.warnings?.[0]).toContain('shop/by-sa not applied');
   });
 
+  it('caches not ready → the resolver fails (so the webhook warns and counts) instead of answering "no match"', async () => {
+    let ready = false;
+    const src = { ...source([sgp('all', { podSelector: {}, securityGroups: { groupIds: [SG_A] } })], {}), ready: () => ready };
+    await expect(createPolicyResolver(src)(aPod({}), 'shop')).rejects.toThrow('caches are not synced yet');
+    ready = true;
+    await expect(createPolicyResolver(src)(aPod({}), 'shop')).resolves.toEqual({ groups: [SG_A] });
+  });
+
   it('hostNetwork pods match nothing', async () => {
     const src = source([sgp('all', { podSelector: {}, securityGroups: { groupIds: [SG_A] } })], {});
     const p = aPod({});
