@@ -139,6 +139,22 @@ describe('webhook server over TLS (self-signed)', () => {
   });
 });
 
+describe('webhook server limits', () => {
+  it('a body over maxBodyBytes → 413 naming the limit; the server keeps serving', async () => {
+    const small = await startWebhookServer({ logger: silentLogger(), resolvePodSecurityGroups: () => Promise.resolve({ groups: [] }), maxBodyBytes: 1024 });
+    try {
+      const big = JSON.stringify(podReview({ object: pod({ containers: [{ name: 'a', image: 'x'.repeat(4096) }] }) }));
+      const res = await call(`${small.url}/mutate-v1-pod`, { body: big, ca: small.caPem });
+      expect(res.status).toBe(413);
+      expect((res.json() as { error: string }).error).toBe('request body larger than 1024 bytes');
+      const ok = await call(`${small.url}/validate-v1-pod`, { body: JSON.stringify(podReview({ object: pod({ containers: [{ name: 'a' }] }) })), ca: small.caPem });
+      expect(ok.status).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('webhook server with certificate files', () => {
   let dir: string;
   let server: RunningWebhookServer;
