@@ -29,7 +29,9 @@ class FakeInner implements InnerInformer<Obj> {
     for (const o of list.items) self.emit('add', o);
   };
   constructor(public args: InnerInformerArgs<Obj>) {}
-  on(verb: string, cb: (x?: never) => void): void {
+  on(verb: 'add' | 'update' | 'delete', cb: (obj: Obj) => void): void;
+  on(verb: 'error' | 'connect', cb: (err?: unknown) => void): void;
+  on(verb: string, cb: (x: never) => void): void {
     this.cbs[verb]!.push(cb as (x?: unknown) => void);
   }
   emit(verb: string, x?: unknown): void {

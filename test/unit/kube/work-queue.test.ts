@@ -79,7 +79,7 @@ describe('WorkQueue', () => {
   });
 
   it('bounds concurrency across keys', async () => {
-    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const gates = new Map<string, { resolve: () => void }>();
     let running = 0;
     let maxRunning = 0;
     const q = new WorkQueue({
@@ -89,7 +89,7 @@ describe('WorkQueue', () => {
         running++;
         maxRunning = Math.max(maxRunning, running);
         const g = deferred();
-        gates.set(k, g);
+        gates.set(k, { resolve: () => g.resolve() });
         await g.promise;
         running--;
         return Outcome.done();
