@@ -1,6 +1,7 @@
 // The local EC2: a real HTTP server speaking the EC2 Query API, for the sandbox, integration tests
 // and benchmarks. Point `@aws-sdk/client-ec2` at `endpoint` (or AWS_ENDPOINT_URL_EC2).
 import type { AddressInfo } from 'node:net';
+import type { InstanceLimitsEntry } from '../../domain/instance-limits.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import { Ec2Control, type FaultSpec, type LatencySpec, type SimSettings } from './control.js';
 import { seedDefaultWorld, type DefaultWorld } from './default-world.js';
@@ -41,6 +42,8 @@ export interface LocalEc2Options {
   consistencyDelayMs?: number;
   /** Seed for resource IDs, for reproducible runs. */
   idSeed?: number;
+  /** Instance types added to (or replacing) the shipped limits data, e.g. an operator's overrides. */
+  instanceTypes?: ReadonlyMap<string, InstanceLimitsEntry>;
   logger?: Logger;
 }
 
@@ -84,6 +87,7 @@ export async function startLocalEc2(opts: LocalEc2Options = {}): Promise<LocalEc
     consistencyDelayMs: () => settings.consistencyDelayMs / settings.timeScale,
     now,
     ...(opts.idSeed !== undefined ? { idSeed: opts.idSeed } : {}),
+    ...(opts.instanceTypes ? { instanceTypes: opts.instanceTypes } : {}),
   });
   if (opts.securityGroupsPerInterface !== undefined) world.setSecurityGroupsPerInterface(opts.securityGroupsPerInterface);
   const defaults = opts.defaultWorld === false ? undefined : seedDefaultWorld(world);

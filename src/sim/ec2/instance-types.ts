@@ -1,12 +1,8 @@
-// Instance-type facts for the local EC2, read from the product's copy of the limits data
-// (src/domain/data/instance-limits.json). A tiny local accessor: the simulator needs only slots,
-// trunk support and branch limits, and must not depend on the controller's lookup module.
-import { readFileSync } from 'node:fs';
+// Instance-type facts for the local EC2, from the product's limits data through the domain's
+// loader (src/domain/instance-limits.ts), shaped the way DescribeInstanceTypes reports them.
+import { shippedEntries, type InstanceLimitsEntry, type NetworkCard } from '../../domain/instance-limits.js';
 
-export interface NetworkCard {
-  networkCardIndex: number;
-  maximumNetworkInterfaces: number;
-}
+export type { NetworkCard };
 
 export interface InstanceTypeInfo {
   instanceType: string;
@@ -20,44 +16,34 @@ export interface InstanceTypeInfo {
   bareMetal: boolean;
 }
 
-interface RawLimits {
-  interface: number;
-  ipv4PerInterface: number;
-  isTrunkingCompatible: boolean;
-  branchInterface: number;
-  defaultNetworkCardIndex: number;
-  networkCards: NetworkCard[];
-  hypervisor: string;
-  isBareMetal: boolean;
+function toInfo(name: string, r: InstanceLimitsEntry): InstanceTypeInfo {
+  const cards = r.networkCards.length ? r.networkCards : [{ networkCardIndex: 0, maximumNetworkInterfaces: r.interface }];
+  return {
+    instanceType: name,
+    maximumNetworkInterfaces: r.interface,
+    ipv4AddressesPerInterface: r.ipv4PerInterface,
+    trunkCompatible: r.isTrunkingCompatible,
+    branchInterfaces: r.isTrunkingCompatible ? r.branchInterface : 0,
+    defaultNetworkCardIndex: r.defaultNetworkCardIndex,
+    networkCards: cards,
+    hypervisor: r.hypervisor ?? '',
+    bareMetal: r.isBareMetal ?? false,
+  };
 }
 
-let cache: ReadonlyMap<string, InstanceTypeInfo> | undefined;
+let shipped: ReadonlyMap<string, InstanceTypeInfo> | undefined;
 
-export function instanceTypeCatalog(): ReadonlyMap<string, InstanceTypeInfo> {
-  if (cache) return cache;
-  const url = new URL('../../domain/data/instance-limits.json', import.meta.url);
-  const raw = JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
-  const out = new Map<string, InstanceTypeInfo>();
-  for (const [name, v] of Object.entries(raw)) {
-    if (name.startsWith('_')) continue; // provenance keys
-    const r = v as RawLimits;
-    const cards = r.networkCards?.length
-      ? r.networkCards
-      : [{ networkCardIndex: 0, maximumNetworkInterfaces: r.interface }];
-    out.set(name, {
-      instanceType: name,
-      maximumNetworkInterfaces: r.interface,
-      ipv4AddressesPerInterface: r.ipv4PerInterface,
-      trunkCompatible: r.isTrunkingCompatible,
-      branchInterfaces: r.branchInterface,
-      defaultNetworkCardIndex: r.defaultNetworkCardIndex ?? 0,
-      networkCards: cards,
-      hypervisor: r.hypervisor,
-      bareMetal: r.isBareMetal,
-    });
+/** The shipped catalog, with `extra` entries added or replacing shipped ones. */
+export function instanceTypeCatalog(extra?: ReadonlyMap<string, InstanceLimitsEntry>): ReadonlyMap<string, InstanceTypeInfo> {
+  if (!shipped) {
+    const m = new Map<string, InstanceTypeInfo>();
+    for (const [name, e] of shippedEntries()) m.set(name, toInfo(name, e));
+    shipped = m;
   }
-  cache = out;
-  return out;
+  if (!extra || extra.size === 0) return shipped;
+  const merged = new Map(shipped);
+  for (const [name, e] of extra) merged.set(name, toInfo(name, e));
+  return merged;
 }
 
 /** Device slots on a network card: min(interfaces, the card's maximum), as the contract §5 says. */

@@ -6,6 +6,7 @@
 import { AddressPool, cidrContains, cidrOverlaps, parseCidr } from './address-pool.js';
 import { Ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
 import { IdFactory, isWellFormedId, type IdPrefix } from './ids.js';
+import type { InstanceLimitsEntry } from '../../domain/instance-limits.js';
 import { instanceTypeCatalog, slotsOnCard, type InstanceTypeInfo } from './instance-types.js';
 import type {
   Attachment,
@@ -35,6 +36,8 @@ export interface WorldOptions {
   consistencyDelayMs: () => number;
   now: () => number;
   idSeed?: number;
+  /** Instance types added to (or replacing) the shipped catalog. */
+  instanceTypes?: ReadonlyMap<string, InstanceLimitsEntry>;
 }
 
 export interface TagInputs {
@@ -153,7 +156,7 @@ export class World {
     this.opts = opts;
     this.region = opts.region;
     this.ids = new IdFactory(opts.idSeed);
-    this.catalog = instanceTypeCatalog();
+    this.catalog = instanceTypeCatalog(opts.instanceTypes);
     this.securityGroupsPerInterface = opts.securityGroupsPerInterface;
   }
 

@@ -174,6 +174,34 @@ describe('attachment slots', () => {
   });
 });
 
+describe('instance types', () => {
+  it('extra instance types (operator overrides) with several network cards: slots count per card', async () => {
+    const local = await startHarness({
+      instanceTypes: new Map([
+        ['x9.twocard', { interface: 4, ipv4PerInterface: 10, isTrunkingCompatible: true, branchInterface: 2, defaultNetworkCardIndex: 0, networkCards: [{ networkCardIndex: 0, maximumNetworkInterfaces: 2 }, { networkCardIndex: 1, maximumNetworkInterfaces: 2 }] }],
+      ]),
+    });
+    try {
+      const lc = local.client;
+      const subnet = local.ec2.defaults?.subnets[0]?.subnetId ?? '';
+      const t = await lc.send(new E.DescribeInstanceTypesCommand({ InstanceTypes: ['x9.twocard' as E._InstanceType] }));
+      expect(t.InstanceTypes?.[0]?.NetworkInfo?.NetworkCards).toHaveLength(2);
+      const inst = (await lc.send(new E.RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 'x9.twocard' as E._InstanceType, MinCount: 1, MaxCount: 1, SubnetId: subnet }))).Instances?.[0]?.InstanceId;
+      const mk = async (): Promise<string> => (await lc.send(new E.CreateNetworkInterfaceCommand({ SubnetId: subnet }))).NetworkInterface?.NetworkInterfaceId ?? '';
+      await lc.send(new E.AttachNetworkInterfaceCommand({ NetworkInterfaceId: await mk(), InstanceId: inst, DeviceIndex: 1 }));
+      const full = await errorOf(lc.send(new E.AttachNetworkInterfaceCommand({ NetworkInterfaceId: await mk(), InstanceId: inst, DeviceIndex: 1 })));
+      expect(full.name).toBe('AttachmentLimitExceeded');
+      // Card 1 has its own two slots; device index 0 is free there.
+      const onCard1 = await lc.send(new E.AttachNetworkInterfaceCommand({ NetworkInterfaceId: await mk(), InstanceId: inst, DeviceIndex: 0, NetworkCardIndex: 1 }));
+      expect(onCard1.NetworkCardIndex).toBe(1);
+      const noCard = await errorOf(lc.send(new E.AttachNetworkInterfaceCommand({ NetworkInterfaceId: await mk(), InstanceId: inst, DeviceIndex: 0, NetworkCardIndex: 2 })));
+      expect(noCard.name).toBe('InvalidParameterValue');
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('timing', () => {
   it('attachments stay attaching for the configured delay, detachments stay detaching', async () => {
     const local = await startHarness({ attachDelayMs: 150 });
