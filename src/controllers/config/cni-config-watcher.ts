@@ -1,0 +1,88 @@
+// Watches the VPC CNI's ConfigMap kube-system/amazon-vpc-cni for the settings the controller reads
+// live:
+// - `branch-eni-cooldown` (seconds; default 60, floor 30): how long a released branch ENI waits
+//   before deletion. A change is announced with a `BranchENICoolDownPeriodUpdated` Normal event on
+//   every Node — where the reference puts it and where its users look (`kubectl describe node`).
+// - `ec2-*` pacing knobs (docs/tuning.md): applied to the EC2 gateway with `reconfigure`, on top of
+//   the flag-derived configuration the gateway started with. Bad keys never stop the controller;
+//   they are logged with the key named.
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import {
+  CNI_CONFIGMAP_NAME,
+  CNI_CONFIGMAP_NAMESPACE,
+  CONFIG_KEY_BRANCH_ENI_COOLDOWN,
+  DEFAULT_BRANCH_ENI_COOLDOWN_SECONDS,
+  MIN_BRANCH_ENI_COOLDOWN_SECONDS,
+  REASON_BRANCH_ENI_COOLDOWN_UPDATED,
+  messageCooldownUpdated,
+} from '../../apis/constants.js';
+import { pacingFromConfigMap, type PacingConfig } from '../../aws/pacing-config.js';
+import { formatDuration } from '../../domain/cooldown.js';
+import { eventTarget } from '../../kube/events.js';
+import type { ControllerContext, ControllerPart } from '../context.js';
+import { effectiveCooldown } from './cooldown-setting.js';
+
+export interface CniConfig extends ControllerPart {
+  /** The cooldown in force now, in seconds. */
+  cooldownSeconds(): number;
+  /** Called after the cooldown changed (seconds). */
+  onCooldownChange(listener: (seconds: number) => void): void;
+}
+
+export function startCniConfigWatcher(ctx: ControllerContext): CniConfig {
+  const log = ctx.logger.child({ controller: 'cni-config' });
+  const minSeconds = ctx.settings.minCooldownSeconds ?? MIN_BRANCH_ENI_COOLDOWN_SECONDS;
+  const defaultSeconds = ctx.settings.defaultCooldownSeconds || DEFAULT_BRANCH_ENI_COOLDOWN_SECONDS;
+  // The flag-derived pacing the gateway started with: ConfigMap keys apply on top of it, and a key
+  // removed from the ConfigMap falls back to it.
+  const basePacing: PacingConfig = ctx.ec2.currentConfig();
+  let cooldown = defaultSeconds;
+  let lastPacing = JSON.stringify(basePacing);
+  let lastReason: string | undefined;
+  let stopped = false;
+  const listeners: ((s: number) => void)[] = [];
+
+  const apply = (cm: V1ConfigMap | undefined, announce: boolean): void => {
+    if (stopped) return;
+    if (cm && (cm.metadata?.namespace !== CNI_CONFIGMAP_NAMESPACE || cm.metadata?.name !== CNI_CONFIGMAP_NAME)) return;
+    const raw = cm?.data?.[CONFIG_KEY_BRANCH_ENI_COOLDOWN];
+    const setting = raw === undefined ? { seconds: defaultSeconds } : effectiveCooldown(raw, minSeconds);
+    if (setting.reason && setting.reason !== lastReason) log.warn({ value: raw }, setting.reason);
+    lastReason = setting.reason;
+    if (setting.seconds !== cooldown) {
+      cooldown = setting.seconds;
+      log.info({ seconds: cooldown }, 'branch ENI cooldown updated');
+      if (announce) {
+        const message = messageCooldownUpdated(formatDuration(cooldown));
+        for (const node of ctx.informers.nodes.list()) ctx.events.normal(eventTarget('Node', node), REASON_BRANCH_ENI_COOLDOWN_UPDATED, message);
+      }
+      for (const l of listeners) l(cooldown);
+    }
+    const { config, errors } = pacingFromConfigMap(cm?.data, basePacing);
+    for (const e of errors) log.warn(`${CNI_CONFIGMAP_NAMESPACE}/${CNI_CONFIGMAP_NAME}: ${e}`);
+    const next = JSON.stringify(config);
+    if (next !== lastPacing) {
+      lastPacing = next;
+      ctx.ec2.reconfigure(config);
+    }
+  };
+
+  const key = `${CNI_CONFIGMAP_NAMESPACE}/${CNI_CONFIGMAP_NAME}`;
+  // What is there at start is the configuration, not a change: no event for it.
+  apply(ctx.informers.cniConfig.get(key), false);
+  // Objects delivered by the first list (before sync) are the starting state too.
+  const announce = (): boolean => ctx.informers.cniConfig.hasSynced();
+  ctx.informers.cniConfig.onAdd((cm) => apply(cm, announce()));
+  ctx.informers.cniConfig.onUpdate((cm) => apply(cm, announce()));
+  ctx.informers.cniConfig.onDelete(() => apply(undefined, announce()));
+
+  return {
+    cooldownSeconds: () => cooldown,
+    onCooldownChange: (l) => listeners.push(l),
+    ready: () => ctx.informers.cniConfig.hasSynced(),
+    stop: () => {
+      stopped = true;
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// The pod side's bookkeeping across nodes: each node's NodeBranchState, which pod incarnations hold
+// ENIs (so a deleted pod's ENIs are found by its key alone), and the ENIs handed over for release.
+// Synchronous and I/O-free; the reconcilers call it between EC2 calls.
+import { NodeBranchState, type BranchRecord, type PodRef, type TrunkRef } from './branch-state.js';
+
+/** An ENI waiting for deletion. */
+export interface ReleaseItem {
+  eniId: string;
+  nodeName: string;
+  associationId?: string;
+  /** The pod it served, when known (re-checked with the API server before deleting). */
+  pod?: PodRef;
+  /** When it was handed over (the cooldown runs from here). */
+  since: number;
+  /** Never used by a pod (rollback, never annotated): no cooldown needed. */
+  immediate: boolean;
+  /** Found by a rebuild or GC pass rather than seen going away: confirm the owner is gone first. */
+  orphan: boolean;
+}
+
+export class BranchBook {
+  private readonly nodes = new Map<string, NodeBranchState>();
+  /** ns/name → uid → node holding its ENIs. */
+  private readonly holdings = new Map<string, Map<string, string>>();
+  private readonly releases = new Map<string, ReleaseItem>();
+
+  node(nodeName: string): NodeBranchState | undefined {
+    return this.nodes.get(nodeName);
+  }
+
+  /** The node's state for this trunk; a different trunk ID starts over (the old one's ENIs are left to release/GC). */
+  ensureNode(nodeName: string, trunk: TrunkRef): { state: NodeBranchState; fresh: boolean } {
+    const cur = this.nodes.get(nodeName);
+    if (cur && cur.trunkEniId === trunk.trunkEniId) return { state: cur, fresh: false };
+    if (cur) this.dropNode(nodeName);
+    const state = new NodeBranchState(nodeName, trunk);
+    this.nodes.set(nodeName, state);
+    return { state, fresh: true };
+  }
+
+  /** Forget a node's state, handing every ENI it held over for release. */
+  dropNode(nodeName: string, now = Date.now()): ReleaseItem[] {
+    const cur = this.nodes.get(nodeName);
+    if (!cur) return [];
+    this.nodes.delete(nodeName);
+    const out: ReleaseItem[] = [];
+    for (const r of cur.all()) {
+      this.unhold(r.pod, nodeName);
+      const existing = this.releases.get(r.eniId);
+      const item: ReleaseItem = existing ?? { eniId: r.eniId, nodeName, pod: r.pod, since: now, immediate: false, orphan: false, ...(r.associationId ? { associationId: r.associationId } : {}) };
+      this.releases.set(r.eniId, item);
+      out.push(item);
+    }
+    return out;
+  }
+
+  nodeNames(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  record(nodeName: string, rec: BranchRecord): boolean {
+    const state = this.nodes.get(nodeName);
+    if (!state || !state.record(rec)) return false;
+    const key = `${rec.pod.namespace}/${rec.pod.name}`;
+    let m = this.holdings.get(key);
+    if (!m) this.holdings.set(key, (m = new Map<string, string>()));
+    m.set(rec.pod.uid, nodeName);
+    return true;
+  }
+
+  /** Pod incarnations of `key` holding ENIs, with their node. */
+  holders(key: string): { uid: string; nodeName: string }[] {
+    return [...(this.holdings.get(key) ?? new Map<string, string>())].map(([uid, nodeName]) => ({ uid, nodeName }));
+  }
+
+  /** Hand a pod's active ENIs over for release (cooldown from `now`); returns the new release items. */
+  releasePod(pod: PodRef, nodeName: string, now: number, immediate = false): ReleaseItem[] {
+    const state = this.nodes.get(nodeName);
+    if (!state) return [];
+    const out: ReleaseItem[] = [];
+    for (const r of state.startCooldown(pod.uid, now)) {
+      const item: ReleaseItem = { eniId: r.eniId, nodeName, pod: r.pod, since: now, immediate, orphan: false, ...(r.associationId ? { associationId: r.associationId } : {}) };
+      this.releases.set(r.eniId, item);
+      out.push(item);
+    }
+    return out;
+  }
+
+  /** Hand one ENI over for release (recorded or not). */
+  releaseEni(item: ReleaseItem): ReleaseItem {
+    const existing = this.releases.get(item.eniId);
+    if (existing) {
+      if (item.immediate && !existing.immediate) existing.immediate = true;
+      return existing;
+    }
+    this.nodes.get(item.nodeName)?.coolOne(item.eniId, item.since);
+    this.releases.set(item.eniId, item);
+    return item;
+  }
+
+  release(eniId: string): ReleaseItem | undefined {
+    return this.releases.get(eniId);
+  }
+
+  pendingReleases(): ReleaseItem[] {
+    return [...this.releases.values()];
+  }
+
+  /** The release was called off (the owner turned out to be alive): the ENI serves its pod again. */
+  cancelRelease(eniId: string): void {
+    const item = this.releases.get(eniId);
+    if (!item) return;
+    this.releases.delete(eniId);
+    const state = this.nodes.get(item.nodeName);
+    const rec = state?.get(eniId);
+    if (state && rec) {
+      state.markGone(eniId);
+      this.record(item.nodeName, { ...rec, phase: 'active', releaseAt: undefined });
+    }
+  }
+
+  /** The ENI is gone from EC2: its VLAN comes back and the pod no longer holds it. */
+  gone(eniId: string, nodeName?: string): BranchRecord | undefined {
+    const item = this.releases.get(eniId);
+    this.releases.delete(eniId);
+    const node = nodeName ?? item?.nodeName;
+    const state = node ? this.nodes.get(node) : undefined;
+    const rec = state?.markGone(eniId);
+    if (rec && node && state && state.recordsFor((p) => p.uid === rec.pod.uid).length === 0) this.unhold(rec.pod, node);
+    return rec;
+  }
+
+  /** Whether an ENI ID is known anywhere (recorded on a node or waiting for release). */
+  knows(eniId: string): boolean {
+    if (this.releases.has(eniId)) return true;
+    for (const s of this.nodes.values()) if (s.get(eniId)) return true;
+    return false;
+  }
+
+  totals(): { active: number; cooling: number } {
+    let active = 0;
+    let cooling = 0;
+    for (const s of this.nodes.values()) {
+      const c = s.counts();
+      active += c.active;
+      cooling += c.cooling;
+    }
+    return { active, cooling };
+  }
+
+  private unhold(pod: PodRef, nodeName: string): void {
+    const key = `${pod.namespace}/${pod.name}`;
+    const m = this.holdings.get(key);
+    if (!m || m.get(pod.uid) !== nodeName) return;
+    m.delete(pod.uid);
+    if (m.size === 0) this.holdings.delete(key);
+  }
+}

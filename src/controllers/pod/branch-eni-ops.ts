@@ -1,0 +1,193 @@
+// The EC2 side of one branch ENI: create + associate (+ permission) with rollback, and release
+// (disassociate + delete, NotFound counting as done). Every call goes through the gateway with the
+// contract's priorities: 'pod-start' to create, 'release' for rollback and cooldown deletes,
+// 'background' for lookups.
+import type { NetworkInterface, Tag } from '@aws-sdk/client-ec2';
+import {
+  BRANCH_ENI_DESCRIPTION,
+  TAG_CLUSTER_VALUE,
+  TAG_ENI_OWNER,
+  TAG_ENI_OWNER_VALUE,
+  TAG_INSTANCE_ID,
+  TAG_POD_NAME,
+  TAG_POD_NAMESPACE,
+  TAG_POD_UID,
+  TAG_TRUNK_ENI_ID,
+  TAG_VLAN_ID,
+  tagClusterKey,
+} from '../../apis/constants.js';
+import { Ec2Error, isNotFound } from '../../aws/error-classes.js';
+import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { TrunkInfo } from '../trunk-registry.js';
+import type { PodRef } from './branch-state.js';
+
+export interface CreateBranchInput {
+  clusterName: string;
+  trunk: TrunkInfo;
+  pod: PodRef;
+  /** Position in the pod's request. */
+  index: number;
+  /** Bumped after a rollback deleted an ENI, so the next create gets a fresh ClientToken. */
+  generation: number;
+  vlanId: number;
+  groups: readonly string[];
+  /** Cross-account setups: grant INSTANCE-ATTACH to this account. */
+  permissionAccountId?: string;
+}
+
+export interface CreatedBranch {
+  eniId: string;
+  associationId: string;
+  macAddress: string;
+  privateIp: string;
+  ipv6Address?: string;
+}
+
+/**
+ * Why an allocation step failed. `eniLeft` is set when an ENI exists that the rollback could not
+ * delete: the caller must keep it (and its VLAN) and retry the delete later. `staleToken` means
+ * EC2 answered the ClientToken with an ENI that no longer exists: use a new generation.
+ */
+export class BranchCreateError extends Error {
+  override readonly name = 'BranchCreateError';
+  constructor(
+    readonly step: 'create' | 'associate' | 'permission',
+    override readonly cause: unknown,
+    readonly eniLeft: string | undefined,
+    readonly eniCreated: boolean,
+    readonly staleToken: boolean,
+  ) {
+    super(cause instanceof Ec2Error ? cause.userMessage() : cause instanceof Error ? cause.message : String(cause));
+  }
+
+  /** Retry hints for the work queue (Ec2Error classes). */
+  get class(): string | undefined {
+    return this.cause instanceof Ec2Error ? this.cause.class : undefined;
+  }
+
+  get retryAfterMs(): number | undefined {
+    return this.cause instanceof Ec2Error ? this.cause.retryAfterMs : undefined;
+  }
+}
+
+/** The tags of a branch ENI: the contract's (§6) plus the owning pod (ours). */
+export function branchTags(input: Pick<CreateBranchInput, 'clusterName' | 'trunk' | 'pod' | 'vlanId'>): Tag[] {
+  return [
+    { Key: TAG_ENI_OWNER, Value: TAG_ENI_OWNER_VALUE },
+    { Key: tagClusterKey(input.clusterName), Value: TAG_CLUSTER_VALUE },
+    { Key: TAG_INSTANCE_ID, Value: input.trunk.instanceId },
+    { Key: TAG_TRUNK_ENI_ID, Value: input.trunk.trunkEniId },
+    { Key: TAG_VLAN_ID, Value: String(input.vlanId) },
+    { Key: TAG_POD_NAMESPACE, Value: input.pod.namespace },
+    { Key: TAG_POD_NAME, Value: input.pod.name },
+    { Key: TAG_POD_UID, Value: input.pod.uid },
+  ];
+}
+
+/** The ClientToken purpose of a branch create: stable across retries and restarts of the same attempt. */
+export function branchPurpose(clusterName: string, podUid: string, index: number, generation: number): string[] {
+  return ['branch', clusterName, podUid, String(index), String(generation)];
+}
+
+/**
+ * CreateNetworkInterface → AssociateTrunkInterface → (CreateNetworkInterfacePermission). On a
+ * failure after the create, the ENI is disassociated/deleted again; throws BranchCreateError.
+ */
+export async function createBranch(ec2: Ec2Gateway, input: CreateBranchInput): Promise<CreatedBranch> {
+  let eni: NetworkInterface;
+  try {
+    eni = await ec2.createNetworkInterface(
+      {
+        SubnetId: input.trunk.subnetId,
+        Groups: [...input.groups],
+        Description: BRANCH_ENI_DESCRIPTION,
+        TagSpecifications: [{ ResourceType: 'network-interface', Tags: branchTags(input) }],
+      },
+      { priority: 'pod-start', purpose: branchPurpose(input.clusterName, input.pod.uid, input.index, input.generation) },
+    );
+  } catch (err) {
+    const mismatch = err instanceof Ec2Error && err.code === 'IdempotentParameterMismatch';
+    throw new BranchCreateError('create', err, undefined, false, mismatch);
+  }
+  const eniId = eni.NetworkInterfaceId as string;
+  let associationId: string;
+  try {
+    const assoc = await ec2.associateTrunkInterface(
+      { BranchInterfaceId: eniId, TrunkInterfaceId: input.trunk.trunkEniId, VlanId: input.vlanId },
+      { priority: 'pod-start', purpose: ['associate', input.clusterName, eniId, input.trunk.trunkEniId, String(input.vlanId)] },
+    );
+    associationId = assoc.AssociationId as string;
+  } catch (err) {
+    // The branch itself not found right after its create: the token answered with an ENI that was
+    // deleted since (an earlier attempt's rollback). Nothing to clean up; retry with a new token.
+    const stale = isNotFound(err) && err instanceof Ec2Error && err.code.startsWith('InvalidNetworkInterfaceID');
+    const left = stale ? undefined : await rollback(ec2, eniId, undefined);
+    throw new BranchCreateError('associate', err, left, true, stale);
+  }
+  if (input.permissionAccountId) {
+    try {
+      await ec2.createNetworkInterfacePermission(
+        { NetworkInterfaceId: eniId, AwsAccountId: input.permissionAccountId, Permission: 'INSTANCE-ATTACH' },
+        { priority: 'pod-start' },
+      );
+    } catch (err) {
+      const left = await rollback(ec2, eniId, associationId);
+      throw new BranchCreateError('permission', err, left, true, false);
+    }
+  }
+  return {
+    eniId,
+    associationId,
+    macAddress: eni.MacAddress ?? '',
+    privateIp: eni.PrivateIpAddress ?? '',
+    ...(eni.Ipv6Address ? { ipv6Address: eni.Ipv6Address } : {}),
+  };
+}
+
+/** Undo a create: returns the ENI ID when it could not be deleted (the caller keeps it for a later retry). */
+async function rollback(ec2: Ec2Gateway, eniId: string, associationId: string | undefined): Promise<string | undefined> {
+  try {
+    await releaseBranch(ec2, { eniId, associationId });
+    return undefined;
+  } catch {
+    return eniId;
+  }
+}
+
+/**
+ * Disassociate (when an association is known or found) and delete. NotFound at either step counts
+ * as done. Throws the Ec2Error of a failed step otherwise (the caller retries with backoff).
+ */
+export async function releaseBranch(ec2: Ec2Gateway, target: { eniId: string; associationId?: string | undefined }): Promise<void> {
+  let associationId = target.associationId;
+  if (!associationId) {
+    const found = await ec2.describeTrunkInterfaceAssociations(
+      { Filters: [{ Name: 'trunk-interface-association.branch-interface-id', Values: [target.eniId] }] },
+      { priority: 'background' },
+    );
+    associationId = found[0]?.AssociationId;
+  }
+  if (associationId) {
+    try {
+      await ec2.disassociateTrunkInterface({ AssociationId: associationId }, { priority: 'release' });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  try {
+    await ec2.deleteNetworkInterface({ NetworkInterfaceId: target.eniId }, { priority: 'release' });
+  } catch (err) {
+    if (isNotFound(err)) return;
+    // Disassociation can take a moment to show; an association we did not know about may also exist.
+    if (err instanceof Ec2Error && err.code === 'InvalidNetworkInterface.InUse' && target.associationId) {
+      await releaseBranch(ec2, { eniId: target.eniId });
+      return;
+    }
+    throw err;
+  }
+}
+
+/** Tag value lookup on an SDK ENI. */
+export function tagOf(eni: NetworkInterface, key: string): string | undefined {
+  return (eni.TagSet ?? []).find((t) => t.Key === key)?.Value;
+}

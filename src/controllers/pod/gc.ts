@@ -1,0 +1,75 @@
+// The periodic GC pass: nothing is ever forgotten. Lists the branch ENIs this cluster's controller
+// owns in EC2 (owner + cluster tags, branch description) and hands over for release every one that
+// the bookkeeping does not know and that no live pod holds — e.g. an ENI whose pod was deleted while
+// the controller was down, or on a node whose trunk is gone. Ownership is re-checked with the API
+// server by the release itself (not only the cache) before anything is deleted.
+import type { V1Pod } from '@kubernetes/client-node';
+import {
+  BRANCH_ENI_DESCRIPTION,
+  TAG_CLUSTER_VALUE,
+  TAG_ENI_OWNER,
+  TAG_ENI_OWNER_VALUE,
+  TAG_POD_NAME,
+  TAG_POD_NAMESPACE,
+  TAG_POD_UID,
+  TAG_TRUNK_ENI_ID,
+  tagClusterKey,
+} from '../../apis/constants.js';
+import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Logger } from '../../observability/logger.js';
+import type { BranchBook, ReleaseItem } from './book.js';
+import { tagOf } from './branch-eni-ops.js';
+import { isTerminal } from './rebuild.js';
+
+export interface GcDeps {
+  ec2: Ec2Gateway;
+  clusterName: string;
+  book: BranchBook;
+  podByUid(uid: string): V1Pod | undefined;
+  /** Pod UIDs with an allocation in flight: their newest ENI may not be recorded yet. */
+  allocating: ReadonlySet<string>;
+  /** The node whose published trunk this is, if any. */
+  trunkNode(trunkEniId: string): string | undefined;
+  /** ENI IDs named by the annotations of live pods. */
+  annotatedEnis(): ReadonlySet<string>;
+  now(): number;
+  logger: Logger;
+}
+
+/** Runs one pass; returns the ENIs newly handed over for release (the caller enqueues them). */
+export async function runGcPass(deps: GcDeps): Promise<ReleaseItem[]> {
+  const enis = await deps.ec2.describeNetworkInterfaces(
+    {
+      Filters: [
+        { Name: `tag:${TAG_ENI_OWNER}`, Values: [TAG_ENI_OWNER_VALUE] },
+        { Name: `tag:${tagClusterKey(deps.clusterName)}`, Values: [TAG_CLUSTER_VALUE] },
+        { Name: 'description', Values: [BRANCH_ENI_DESCRIPTION] },
+      ],
+    },
+    { priority: 'background' },
+  );
+  const annotated = deps.annotatedEnis();
+  const out: ReleaseItem[] = [];
+  const t = deps.now();
+  for (const eni of enis) {
+    const eniId = eni.NetworkInterfaceId;
+    if (!eniId || deps.book.knows(eniId) || annotated.has(eniId)) continue;
+    const uid = tagOf(eni, TAG_POD_UID);
+    if (uid && deps.allocating.has(uid)) continue;
+    const pod = uid ? deps.podByUid(uid) : undefined;
+    // A live pod's unrecorded ENI is adopted by that pod's reconcile (after its node's rebuild), not deleted.
+    if (pod && !isTerminal(pod)) continue;
+    const trunk = tagOf(eni, TAG_TRUNK_ENI_ID);
+    const item = deps.book.releaseEni({
+      eniId,
+      nodeName: (trunk && deps.trunkNode(trunk)) ?? '',
+      pod: { uid: uid ?? '', namespace: tagOf(eni, TAG_POD_NAMESPACE) ?? '', name: tagOf(eni, TAG_POD_NAME) ?? '' },
+      since: t,
+      immediate: false,
+      orphan: true,
+    });
+    out.push(item);
+  }
+  if (out.length > 0) deps.logger.info({ orphans: out.map((i) => i.eniId) }, 'GC: branch ENIs without a live pod handed over for release');
+  return out;
+}

@@ -1,0 +1,55 @@
+// The pod side's metrics, registered on the controller's one registry.
+import { counter, gauge, histogram, type Registry } from '../../observability/metrics.js';
+
+export interface PodSideMetrics {
+  /** Scheduled → annotated, seconds. */
+  timeToAnnotation(seconds: number): void;
+  allocated(count: number): void;
+  allocationFailure(step: string): void;
+  released(count: number, result: 'deleted' | 'not-found'): void;
+  releaseFailure(): void;
+  /** A pod matching a policy without the pod-eni request (the backstop). */
+  missingResource(namespace: string): void;
+  quotaExceeded(): void;
+  /** Branch ENIs per phase across nodes. */
+  branches(active: number, cooling: number): void;
+  gcOrphans(count: number): void;
+}
+
+export function podSideMetrics(registry: Registry): PodSideMetrics {
+  const tta = histogram(registry, {
+    name: 'vpcrc_pod_time_to_annotation_seconds',
+    help: 'Time from a pod being scheduled to its pod-eni annotation being written',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+  });
+  const allocated = counter(registry, { name: 'vpcrc_branch_enis_allocated_total', help: 'Branch ENIs created and associated for pods' });
+  const allocFail = counter(registry, {
+    name: 'vpcrc_branch_allocation_failures_total',
+    help: 'Failed branch ENI allocations by step (create, associate, permission, annotate, capacity)',
+    labelNames: ['step'],
+  });
+  const released = counter(registry, { name: 'vpcrc_branch_enis_released_total', help: 'Branch ENIs deleted after cooldown', labelNames: ['result'] });
+  const releaseFail = counter(registry, { name: 'vpcrc_branch_release_failures_total', help: 'Branch ENI releases that failed and will be retried' });
+  const missing = counter(registry, {
+    name: 'vpcrc_pods_missing_pod_eni_resource_total',
+    help: 'Pods that match a SecurityGroupPolicy but do not request vpc.amazonaws.com/pod-eni (webhook down or bypassed)',
+    labelNames: ['namespace'],
+  });
+  const quota = counter(registry, { name: 'vpcrc_security_group_quota_exceeded_total', help: 'Pods whose matching policies give more groups than the per-interface quota' });
+  const branches = gauge(registry, { name: 'vpcrc_branch_enis', help: 'Branch ENIs known to the controller by phase', labelNames: ['phase'] });
+  const orphans = counter(registry, { name: 'vpcrc_branch_gc_orphans_total', help: 'Branch ENIs without a live pod found by the periodic GC pass' });
+  return {
+    timeToAnnotation: (s) => tta.observe(Math.max(0, s)),
+    allocated: (n) => allocated.inc(n),
+    allocationFailure: (step) => allocFail.inc({ step }),
+    released: (n, result) => released.inc({ result }, n),
+    releaseFailure: () => releaseFail.inc(),
+    missingResource: (namespace) => missing.inc({ namespace }),
+    quotaExceeded: () => quota.inc(),
+    branches: (active, cooling) => {
+      branches.set({ phase: 'active' }, active);
+      branches.set({ phase: 'cooling' }, cooling);
+    },
+    gcOrphans: (n) => orphans.inc(n),
+  };
+}
