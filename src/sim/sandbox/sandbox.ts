@@ -2,7 +2,7 @@
 // each, the scheduler, the CRDs and the usual namespaces and ConfigMap, a kubeconfig on disk, and
 // (when a starter is given) the controller. Everything talks over HTTP as in a real cluster.
 import { CreateSecurityGroupCommand, CreateSubnetCommand, DescribeSubnetsCommand, DescribeVpcsCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type _InstanceType } from '@aws-sdk/client-ec2';
-import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
@@ -23,7 +23,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../kube/errors.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import { startLocalEc2, type LocalEc2, type LocalEc2Options } from '../ec2/index.js';
 import { startLocalKube } from '../kube/index.js';
-import { buildKubeconfigYaml, kubeConfigFor } from '../kube/kubeconfig.js';
+import { buildKubeconfigYaml } from '../kube/kubeconfig.js';
 import type { NodeAgent } from '../kube/node-agent/node-agent.js';
 import { startNodeFleet, type NodeFleet } from '../kube/node-agent/node-fleet.js';
 import { startScheduler, type Scheduler } from '../kube/scheduler/scheduler.js';
@@ -97,6 +97,23 @@ export interface Sandbox {
 
 const SANDBOX_AMI = 'ami-0abcdef1234567890';
 export const ENICONFIG_LABEL_KEY = LABEL_ZONE;
+
+/**
+ * Credentials for clients inside the sandbox process: plain HTTP to the local API server. Over
+ * HTTPS, client-node sets up a new TLS session per request (no agent reuse), which made TLS
+ * handshakes the sandbox's main CPU cost; kubectl and other processes use the HTTPS kubeconfig.
+ * (client-node refuses http:// unless skipTLSVerify is set, hence the flag; there is no TLS.)
+ */
+function inProcessKubeConfig(kube: LocalKube, user: SandboxUser): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'local', server: kube.url, skipTLSVerify: true }],
+    users: [{ name: user, token: kube.tokens[user] }],
+    contexts: [{ name: user, cluster: 'local', user }],
+    currentContext: user,
+  });
+  return kc;
+}
 
 async function ignoreExists(p: Promise<unknown>): Promise<void> {
   try {
@@ -205,7 +222,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const region = ec2.region;
     const ec2Client = makeSandboxEc2Client(ec2.endpoint, region);
     cleanups.push(() => Promise.resolve(ec2Client.destroy()));
-    const kc = (user: SandboxUser): KubeConfig => kubeConfigFor(kube, user, 'https');
+    const kc = (user: SandboxUser): KubeConfig => inProcessKubeConfig(kube, user);
     const admin = kc('admin');
 
     await seedCluster(admin);

@@ -20,15 +20,26 @@ export const reasonInsufficient = (resource: string): string => `Insufficient ${
 export interface NodeInfo {
   name: string;
   node: NodeLike;
+  /** status.allocatable parsed once (milli-units). */
+  allocatable: Requests;
   requested: Requests;
   podCount: number;
+}
+
+function parseAllocatable(node: NodeLike): Requests {
+  const out: Requests = new Map();
+  for (const [k, v] of Object.entries(node.status?.allocatable ?? {})) {
+    const q = tryParseQuantityMilli(v);
+    if (q !== undefined) out.set(k, q);
+  }
+  return out;
 }
 
 export function buildNodeInfos(nodes: readonly NodeLike[], pods: readonly PodLike[]): NodeInfo[] {
   const byName = new Map<string, NodeInfo>();
   for (const node of nodes) {
     const name = node.metadata?.name;
-    if (name) byName.set(name, { name, node, requested: new Map(), podCount: 0 });
+    if (name) byName.set(name, { name, node, allocatable: parseAllocatable(node), requested: new Map(), podCount: 0 });
   }
   for (const pod of pods) {
     const info = byName.get(pod.spec?.nodeName ?? '');
@@ -101,19 +112,19 @@ function matchesNodeSelection(pod: PodLike, node: NodeLike): boolean {
   return true;
 }
 
-function allocatable(node: NodeLike, resource: string): number {
-  return tryParseQuantityMilli(node.status?.allocatable?.[resource]) ?? 0;
+function allocatable(info: NodeInfo, resource: string): number {
+  return info.allocatable.get(resource) ?? 0;
 }
 
 /** NodeResourcesFit: every reason that applies, in kube-scheduler's order (pods, cpu, memory, ephemeral-storage, others by name). */
 function insufficientResources(req: Requests, info: NodeInfo): string[] {
   const reasons: string[] = [];
-  if (info.podCount + 1 > allocatable(info.node, 'pods') / 1000) reasons.push(REASON_TOO_MANY_PODS);
+  if (info.podCount + 1 > allocatable(info, 'pods') / 1000) reasons.push(REASON_TOO_MANY_PODS);
   const first = ['cpu', 'memory', 'ephemeral-storage'];
   const names = [...first.filter((r) => req.has(r)), ...[...req.keys()].filter((r) => !first.includes(r)).sort()];
   for (const r of names) {
     const want = req.get(r) ?? 0;
-    if (want > 0 && want > allocatable(info.node, r) - (info.requested.get(r) ?? 0)) reasons.push(reasonInsufficient(r));
+    if (want > 0 && want > allocatable(info, r) - (info.requested.get(r) ?? 0)) reasons.push(reasonInsufficient(r));
   }
   return reasons;
 }
@@ -139,7 +150,7 @@ export function filterNode(pod: PodLike, req: Requests, info: NodeInfo): NodeVer
 function score(req: Requests, info: NodeInfo): number {
   let total = 0;
   for (const r of ['cpu', 'memory']) {
-    const alloc = allocatable(info.node, r);
+    const alloc = allocatable(info, r);
     if (alloc <= 0) continue;
     total += (alloc - (info.requested.get(r) ?? 0) - (req.get(r) ?? 0)) / alloc;
   }

@@ -58,6 +58,17 @@ function nodeShape(n: NodeLike): string {
   return JSON.stringify([n.metadata?.labels ?? {}, n.spec?.unschedulable ?? false, effectiveTaints(n), n.status?.allocatable ?? {}]);
 }
 
+/** Bindings and events in flight at once. */
+const WRITE_CONCURRENCY = 16;
+
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** Sandbox informers come back fast after the local API server restarts. */
 export const SANDBOX_INFORMER_BACKOFF = { baseMs: 200, maxMs: 5_000 };
 
@@ -236,35 +247,49 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
       const pending = allPods
         .filter((p) => isPending(p, schedulerName) && !assumed.has(podKey(p)))
         .sort((a, b) => (b.spec?.priority ?? 0) - (a.spec?.priority ?? 0) || createdAt(a) - createdAt(b) || podKey(a).localeCompare(podKey(b)));
+      // Decide for every pending pod against one snapshot, assuming each placement at once, then
+      // write bindings and events a few at a time (the decisions do not depend on the writes).
+      const binds: { pod: PodLike; nodeName: string }[] = [];
+      const failures: { pod: PodLike; message: string }[] = [];
       for (const pod of pending) {
-        if (stopped) return;
         const decision = decideSchedule(pod, infos);
         if (decision.kind === 'unschedulable') {
-          unschedulable += 1;
-          await recordFailure(pod, decision.message).catch((err: unknown) => log.debug({ err: String(err), pod: podKey(pod) }, 'could not record FailedScheduling'));
+          failures.push({ pod, message: decision.message });
           continue;
         }
+        const info = byName.get(decision.nodeName);
+        if (info) addPod(info, podRequests(pod));
+        assumed.set(podKey(pod), { nodeName: decision.nodeName, pod });
+        binds.push({ pod, nodeName: decision.nodeName });
+      }
+      unschedulable = failures.length;
+      await forEachLimit(binds, WRITE_CONCURRENCY, async ({ pod, nodeName }) => {
+        if (stopped) return;
         const key = podKey(pod);
         try {
           await core.createNamespacedPodBinding({
             name: pod.metadata?.name ?? '',
             namespace: pod.metadata?.namespace ?? 'default',
-            body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace, uid: pod.metadata?.uid }, target: { apiVersion: 'v1', kind: 'Node', name: decision.nodeName } },
+            body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace, uid: pod.metadata?.uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
           });
         } catch (err) {
+          assumed.delete(key);
           // 404: deleted meanwhile; 409: bound by someone else. Both settle through the informer.
           const code = statusOf(err);
-          if (code !== 404 && code !== 409) log.warn({ err: String(err), pod: key }, 'binding failed; will retry');
-          if (code !== 404 && code !== 409) again = true;
-          continue;
+          if (code !== 404 && code !== 409) {
+            log.warn({ err: String(err), pod: key }, 'binding failed; will retry');
+            again = true;
+          }
+          return;
         }
-        assumed.set(key, { nodeName: decision.nodeName, pod });
-        const info = byName.get(decision.nodeName);
-        if (info) addPod(info, podRequests(pod));
         events.delete(key);
-        log.debug({ pod: key, node: decision.nodeName }, 'bound');
-        await recordScheduled(pod, decision.nodeName).catch((err: unknown) => log.debug({ err: String(err) }, 'could not record Scheduled'));
-      }
+        log.debug({ pod: key, node: nodeName }, 'bound');
+        await recordScheduled(pod, nodeName).catch((err: unknown) => log.debug({ err: String(err) }, 'could not record Scheduled'));
+      });
+      await forEachLimit(failures, WRITE_CONCURRENCY, async ({ pod, message }) => {
+        if (stopped) return;
+        await recordFailure(pod, message).catch((err: unknown) => log.debug({ err: String(err), pod: podKey(pod) }, 'could not record FailedScheduling'));
+      });
     } catch (err) {
       log.error({ err }, 'scheduling pass failed');
     } finally {
