@@ -107,11 +107,17 @@ describe('custom networking, CustomNetworking first', () => {
     expect(final.spec?.tags).toEqual({ team: 'x' });
   });
 
-  it('removes a node: instance terminated, Node gone', async () => {
+  it('removes a node: instance terminated, Node gone, its pods collected', async () => {
     const name = env.sandbox.nodeNames()[0] as string;
     const instanceId = env.sandbox.nodeAgent(name)?.facts.instanceId as string;
-    await env.sandbox.removeNode(name);
     const core = env.sandbox.kubeConfigFor('admin').makeApiClient(CoreV1Api);
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: { metadata: { name: 'pinned' }, spec: { nodeSelector: { 'kubernetes.io/hostname': name }, containers: [{ name: 'app', image: 'nginx' }] } },
+    });
+    await waitFor(async () => (await core.readNamespacedPod({ name: 'pinned', namespace: 'default' })).status?.phase === 'Running', { what: 'pinned Running' });
+    await env.sandbox.removeNode(name);
+    await expect(core.readNamespacedPod({ name: 'pinned', namespace: 'default' })).rejects.toMatchObject({ code: 404 });
     await expect(core.readNode({ name })).rejects.toMatchObject({ code: 404 });
     const inst = [...env.sandbox.ec2.world.allInstances()].find((i) => i.instanceId === instanceId);
     expect(inst?.state).not.toBe('running');

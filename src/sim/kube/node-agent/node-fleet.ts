@@ -33,7 +33,7 @@ export interface NodeFleetOptions {
 export interface NodeFleet {
   /** Starts an agent for each instance; resolves with the node names once each Node is registered. */
   addInstances(instanceIds: readonly string[]): Promise<string[]>;
-  /** Stops the node's agent and deletes its Node object (the instance is the caller's business). */
+  /** Stops the node's agent, deletes its Node object and (as pod GC does) the pods bound to it. The instance is the caller's business. */
   removeNode(name: string): Promise<void>;
   agent(name: string): NodeAgent | undefined;
   agents(): NodeAgent[];
@@ -215,6 +215,16 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+      // Kubernetes' pod garbage collector force-deletes pods bound to a Node that no longer exists.
+      await Promise.all(
+        pods.byIndex('byNode', name).map(async (p) => {
+          try {
+            await kubelet.deleteNamespacedPod({ name: p.metadata?.name ?? '', namespace: p.metadata?.namespace ?? '', gracePeriodSeconds: 0 });
+          } catch (err) {
+            if (!isNotFound(err)) throw err;
+          }
+        }),
+      );
     },
     agent: (name) => agents.get(name),
     agents: () => [...agents.values()],
