@@ -1,0 +1,262 @@
+// The composition root: builds the ControllerContext (logger, metrics registry, Kubernetes
+// clients, EC2 gateway, event recorder, informers, instance limits, trunk registry), serves
+// /metrics /healthz /readyz, optionally waits for the leader lease, then starts the parts in
+// order — informers synced → node side → pod side → webhooks — and stops them in reverse.
+//
+//   const c = await startController({ settings, kubeConfig, ec2: { region, endpoint } });
+//   ...
+//   await c.stop();
+//
+// Nothing here decides anything about nodes or pods; it only wires. The CLI (controller-command.ts)
+// and the sandbox (a ControllerStarter) are its two callers.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { DEFAULT_BRANCH_ENI_COOLDOWN_SECONDS, DEFAULT_CONTROLLER_IDENTITIES, DEFAULT_SECURITY_GROUPS_PER_INTERFACE } from '../apis/constants.js';
+import { createEc2Client } from '../aws/ec2-client.js';
+import { Ec2Gateway, type Ec2Sender } from '../aws/gateway.js';
+import { defaultPacingConfig, type PacingConfig } from '../aws/pacing-config.js';
+import { LimitsTable } from '../domain/instance-limits.js';
+import { makeKubeClients } from '../kube/client.js';
+import { EventRecorder } from '../kube/events.js';
+import { LeaderElector } from '../kube/leader-election.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { startHealthServer, type HealthServer } from '../observability/health-server.js';
+import { createMetricsRegistry, type Registry } from '../observability/metrics.js';
+import type { ControllerContext, ControllerSettings } from './context.js';
+import { allInformers, createInformers } from './informers.js';
+import { startNodeSide, type NodeSide, type NodeSideOptions } from './node/node-side.js';
+import { startPodSide, type PodSide, type PodSideOptions } from './pod/pod-side.js';
+import { TrunkRegistry } from './trunk-registry.js';
+import { startWebhooksPart, type WebhooksPartOptions } from './webhooks-part.js';
+import type { ControllerStarter } from '../sim/sandbox/sandbox.js';
+
+export interface Ec2Options {
+  region: string;
+  /** Default AWS_ENDPOINT_URL_EC2, else the regional AWS endpoint. */
+  endpoint?: string;
+  /** Static credentials (the sandbox); default the SDK's provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  pacing?: PacingConfig;
+  /** Tests and benches: a ready client instead of building one. */
+  client?: Ec2Sender;
+}
+
+export interface LeaderElectOptions {
+  /** Default `<hostname>-<pid>`. */
+  identity?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface StartControllerOptions {
+  /** Required: clusterName and region; everything else has the product's defaults. */
+  settings: Partial<ControllerSettings> & Pick<ControllerSettings, 'clusterName' | 'region'>;
+  kubeConfig: KubeConfig;
+  ec2: Ec2Options;
+  logger?: Logger;
+  registry?: Registry;
+  /** /metrics, /healthz, /readyz; `false` for none. Default port 0 on 127.0.0.1. */
+  health?: { port: number; host?: string } | false;
+  /** Campaign for the lease and start the parts only while leading. Default off. */
+  leaderElect?: boolean | LeaderElectOptions;
+  /** Called when leadership is lost after it was held (the CLI exits, as client-go users do). Default: stop the controller. */
+  onLostLeadership?: () => void;
+  /** JSON/YAML overrides for the instance limits table (text of --instance-limits-file). */
+  instanceLimitsFile?: string;
+  nodeSide?: NodeSideOptions;
+  /** The pod side (branch ENIs) and its options; `false` to run without it. Default on. */
+  podSide?: boolean | PodSideOptions;
+  /** The admission webhooks server; `false` (default) for none. */
+  webhooks?: WebhooksPartOptions | false;
+  /** How long to wait for the first informer sync. Default 60 s. */
+  syncTimeoutMs?: number;
+}
+
+export interface RunningController {
+  ctx: ControllerContext;
+  /** The health/metrics server's base URL, when one runs. */
+  healthUrl?: string;
+  /** Set once the node side runs (after the lease is held, with leader election). */
+  nodeSide(): NodeSide | undefined;
+  podSide(): PodSide | undefined;
+  /** Webhook server URL and CA, once it runs. */
+  webhooks(): { url: string; caPem: string } | undefined;
+  /** True while this process leads (always true without leader election). */
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+export function resolveSettings(s: StartControllerOptions['settings']): ControllerSettings {
+  return {
+    customNetworking: false,
+    fixTrunkSecurityGroups: false,
+    securityGroupsPerInterface: DEFAULT_SECURITY_GROUPS_PER_INTERFACE,
+    controllerIdentities: [...DEFAULT_CONTROLLER_IDENTITIES],
+    defaultCooldownSeconds: DEFAULT_BRANCH_ENI_COOLDOWN_SECONDS,
+    ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)),
+  } as ControllerSettings;
+}
+
+/** The shipped limits table, with the overrides of a file when given (all or nothing). */
+export function loadLimits(file: string | undefined): LimitsTable {
+  if (!file) return new LimitsTable();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`--instance-limits-file ${file}: cannot read it: ${(err as Error).message}`);
+  }
+  const parsed = LimitsTable.fromOverrideText(text, file);
+  if (!parsed.ok) throw new Error(`--instance-limits-file ${file} is invalid:\n  ${parsed.errors.join('\n  ')}`);
+  return parsed.value;
+}
+
+export async function startController(opts: StartControllerOptions): Promise<RunningController> {
+  const logger = opts.logger ?? silentLogger();
+  const log = logger.child({ component: 'controller' });
+  const registry = opts.registry ?? createMetricsRegistry();
+  const settings = resolveSettings(opts.settings);
+  const limits = loadLimits(opts.instanceLimitsFile);
+  const kube = makeKubeClients(opts.kubeConfig);
+  const client =
+    opts.ec2.client ??
+    createEc2Client({ region: opts.ec2.region, ...(opts.ec2.endpoint ? { endpoint: opts.ec2.endpoint } : {}), ...(opts.ec2.credentials ? { credentials: opts.ec2.credentials } : {}) });
+  const ec2 = new Ec2Gateway({ client, config: opts.ec2.pacing ?? defaultPacingConfig(), registry, logger });
+  const events = new EventRecorder({ core: kube.core, logger, registry, instance: hostname() });
+  const informers = createInformers({ kc: opts.kubeConfig, clients: kube, registry, logger });
+  const ctx: ControllerContext = { settings, logger, registry, kubeConfig: opts.kubeConfig, kube, ec2, events, informers, limits, trunks: new TrunkRegistry() };
+
+  // Everything started so far, stopped in reverse order.
+  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+  let health: HealthServer | undefined;
+  let nodeSide: NodeSide | undefined;
+  let podSide: PodSide | undefined;
+  let webhooks: { url: string; caPem: string } | undefined;
+  let parts: Promise<void> | undefined;
+  let stopping = false;
+  let elector: LeaderElector | undefined;
+
+  const stopAll = async (): Promise<void> => {
+    for (const s of stops.splice(0).reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        log.warn({ err: (err as Error).message, part: s.name }, 'stopping a part failed');
+      }
+    }
+  };
+
+  /** Informers → node side → pod side → webhooks. */
+  const startParts = async (): Promise<void> => {
+    const all = allInformers(informers);
+    stops.push({ name: 'informers', stop: () => Promise.all(all.map((i) => i.stop())) });
+    await Promise.all(all.map((i) => i.start()));
+    await Promise.all(all.map((i) => i.waitForSync(opts.syncTimeoutMs ?? 60_000)));
+    log.info('informers synced');
+    if (stopping) return;
+    nodeSide = await startNodeSide(ctx, opts.nodeSide);
+    stops.push({ name: 'node side', stop: () => nodeSide?.stop() ?? Promise.resolve() });
+    if (opts.podSide !== false && !stopping) {
+      podSide = await startPodSide(ctx, opts.podSide === true || opts.podSide === undefined ? {} : opts.podSide);
+      stops.push({ name: 'pod side', stop: () => podSide?.stop() ?? Promise.resolve() });
+    }
+    if (opts.webhooks && !stopping) {
+      const wh = await startWebhooksPart(ctx, opts.webhooks);
+      webhooks = { url: wh.url, caPem: wh.caPem };
+      stops.push({ name: 'webhooks', stop: () => wh.stop() });
+    }
+    log.info('controller started');
+  };
+
+  try {
+    if (opts.health !== false) {
+      health = await startHealthServer({ registry, logger, port: opts.health?.port ?? 0, host: opts.health?.host ?? '127.0.0.1' });
+      health.addReadinessCheck('informers', () => allInformers(informers).every((i) => i.hasSynced()));
+      health.addReadinessCheck('node-side', () => nodeSide !== undefined || (elector !== undefined && !elector.isLeader()));
+    }
+    if (opts.leaderElect) {
+      const le = typeof opts.leaderElect === 'object' ? opts.leaderElect : {};
+      elector = new LeaderElector({
+        coordination: kube.coordination,
+        identity: le.identity ?? `${hostname()}-${process.pid}`,
+        ...(le.leaseDurationMs ? { leaseDurationMs: le.leaseDurationMs } : {}),
+        ...(le.renewDeadlineMs ? { renewDeadlineMs: le.renewDeadlineMs } : {}),
+        ...(le.retryPeriodMs ? { retryPeriodMs: le.retryPeriodMs } : {}),
+        logger,
+        registry,
+        onStartedLeading: () => {
+          log.info('leader lease acquired; starting');
+          parts = startParts().catch((err: unknown) => {
+            log.error({ err: (err as Error).message }, 'controller failed to start');
+            opts.onLostLeadership?.();
+          });
+        },
+        onStoppedLeading: () => {
+          log.warn('leader lease lost');
+          if (opts.onLostLeadership) opts.onLostLeadership();
+          else void stopAll();
+        },
+      });
+      elector.start();
+    } else {
+      parts = startParts();
+      await parts;
+    }
+  } catch (err) {
+    await stopAll();
+    await health?.close();
+    await ec2.close();
+    throw err;
+  }
+
+  return {
+    ctx,
+    ...(health ? { healthUrl: health.address().url } : {}),
+    nodeSide: () => nodeSide,
+    podSide: () => podSide,
+    webhooks: () => webhooks,
+    isLeader: () => (elector ? elector.isLeader() : true),
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      await parts?.catch(() => undefined);
+      await stopAll();
+      await elector?.stop();
+      await events.flush();
+      await ec2.close();
+      await health?.close();
+      log.info('controller stopped');
+    },
+  };
+}
+
+/** Static credentials the sandbox's local EC2 accepts (it does not check signatures). */
+const SANDBOX_CREDENTIALS = { accessKeyId: 'AKIASANDBOX', secretAccessKey: 'sandbox' };
+
+/**
+ * A ControllerStarter for the sandbox: the real controller with the controller identity's
+ * kubeconfig and the local EC2. `extra` adjusts it (tests: fast attach polling, webhooks off…).
+ */
+export function sandboxControllerStarter(extra: Partial<Omit<StartControllerOptions, 'kubeConfig'>> = {}): ControllerStarter {
+  return async (env) => {
+    const c = await startController({
+      health: false,
+      webhooks: { selfRegister: true },
+      ...extra,
+      settings: {
+        clusterName: env.clusterName,
+        region: env.region,
+        vpcId: env.vpcId,
+        customNetworking: env.customNetworking,
+        ...(env.eniConfigLabelKey ? { eniConfigLabelKey: env.eniConfigLabelKey } : {}),
+        ...extra.settings,
+      },
+      kubeConfig: env.kubeConfig,
+      ec2: { region: env.region, endpoint: env.ec2Endpoint, credentials: SANDBOX_CREDENTIALS, ...extra.ec2 },
+      logger: extra.logger ?? env.logger,
+    });
+    return { stop: () => c.stop(), controller: c };
+  };
+}

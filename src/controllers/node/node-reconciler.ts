@@ -1,0 +1,467 @@
+// The node reconciler (key = node name): eligibility → CNINode → ENIConfig settled → instance
+// facts from EC2 → reuse or create the trunk → advertise capacity and label → publish the trunk
+// for the pod side. Every step reads current state (caches, EC2) and does only what is missing,
+// so running it again is harmless; what must survive a restart lives in EC2 (the attached trunk,
+// its tags) and the Node (capacity, label), never only here.
+import type { V1Node } from '@kubernetes/client-node';
+import type { Ec2Gateway } from '../../aws/gateway.js';
+import { isNotFound as isEc2NotFound, toEc2Error } from '../../aws/error-classes.js';
+import { cniNodeFeatures, type CNINode } from '../../apis/cninode.js';
+import {
+  CNINODE_GROUP,
+  CNINODE_PLURAL,
+  CNINODE_VERSION,
+  LABEL_HAS_TRUNK_ATTACHED,
+  MESSAGE_NODE_TRUNK_INITIATED,
+  messageControllerVersion,
+  messageUnsupported,
+  REASON_CONTROLLER_VERSION_NOTICE,
+  REASON_ENICONFIG_NOT_SETTLED,
+  REASON_INSUFFICIENT_INTERFACE_SLOTS,
+  REASON_NODE_TRUNK_FAILED_INIT,
+  REASON_NODE_TRUNK_INITIATED,
+  REASON_TRUNK_SECURITY_GROUP_DRIFT,
+  REASON_TRUNK_SUBNET_DRIFT,
+  REASON_UNSUPPORTED,
+  RESOURCE_POD_ENI,
+} from '../../apis/constants.js';
+import { nodeFacts } from '../../apis/kube-facts.js';
+import { resolveEniConfig, type EniConfigResolution } from '../../domain/eniconfig-resolution.js';
+import type { LimitsTable } from '../../domain/instance-limits.js';
+import { nodeEligibility } from '../../domain/node-eligibility.js';
+import { planTrunkPlacement } from '../../domain/trunk-placement.js';
+import type { KubeClients } from '../../kube/client.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../kube/errors.js';
+import { eventTarget, type EventRecorder } from '../../kube/events.js';
+import type { SupervisedInformer } from '../../kube/informer.js';
+import { mergePatchCustomObject, mergePatchNode, mergePatchNodeStatus } from '../../kube/patch.js';
+import { Outcome, type ReconcileContext, type ReconcileOutcome } from '../../kube/work-queue.js';
+import type { Logger } from '../../observability/logger.js';
+import { CONTROLLER_VERSION } from '../../version.js';
+import type { ControllerSettings } from '../context.js';
+import type { CNINodeObject, ENIConfigObject } from '../informers.js';
+import type { TrunkInfo, TrunkRegistry } from '../trunk-registry.js';
+import { cniNodePatch, newCniNode } from '../cninode/cninode-spec.js';
+import { describeInstanceFacts, findTrunk, usedDeviceIndexes, type AttachedInterface, type InstanceFacts } from './instance-facts.js';
+import type { NodeMetrics, NodeState } from './node-metrics.js';
+import { createAndAttachTrunk, finishRollback, setDeleteOnTermination, setTrunkGroups, TrunkCreationError } from './trunk-ec2.js';
+import { groupDriftMessage, subnetDriftMessage, trunkDrift, trunkTarget, type TrunkTarget } from './trunk-target.js';
+
+export interface NodeReconcilerDeps {
+  settings: ControllerSettings;
+  kube: KubeClients;
+  ec2: Ec2Gateway;
+  events: EventRecorder;
+  limits: LimitsTable;
+  trunks: TrunkRegistry;
+  nodes: SupervisedInformer<V1Node>;
+  cniNodes: SupervisedInformer<CNINodeObject>;
+  eniConfigs: SupervisedInformer<ENIConfigObject>;
+  metrics: NodeMetrics;
+  logger: Logger;
+  /** First look at a new attachment after this long; doubles per look up to 8×. Default 500 ms. */
+  attachPollMs?: number;
+  /** A node stuck without a free interface slot is looked at again after this long. Default 60 s. */
+  slotRecheckMs?: number;
+  now?: () => number;
+}
+
+/** What the reconciler remembers about a node between runs (rebuilt from EC2 after a restart). */
+interface NodeRecord {
+  instanceId: string;
+  /** When the node was first seen eligible with a settled ENIConfig (for the init-duration metric). */
+  since: number;
+  state: NodeState;
+  /** The trunk as last seen attached, and the target it was checked against. */
+  trunk?: TrunkInfo & { groups: string[]; targetKey: string; instanceSubnetId: string; primaryGroups: string[] };
+  /** This process created the node's trunk (metric label). */
+  createdHere?: boolean;
+  /** A trunk created by this process that describes may not show yet (eventual consistency). */
+  pendingCreate?: { eniId: string; at: number; polls: number };
+  /** A half-made trunk still to be removed before anything else is tried. */
+  rollback?: { eniId: string; attachmentId?: string };
+  /** Bumped after each rollback: a fresh ClientToken for the next create. */
+  generation: number;
+  announced: boolean;
+  /** Last warning per reason, so a repeating reconcile does not repeat its event. */
+  warned: Map<string, string>;
+}
+
+interface SubnetInfo {
+  subnetId: string;
+  cidr: string;
+  v6Cidr?: string;
+  availabilityZone: string;
+  vpcId: string;
+}
+
+const targetKey = (t: TrunkTarget): string => `${t.subnetId}|${[...t.groups].sort().join(',')}`;
+
+export class NodeReconciler {
+  private readonly records = new Map<string, NodeRecord>();
+  private readonly subnets = new Map<string, SubnetInfo>();
+  private readonly now: () => number;
+  private readonly attachPollMs: number;
+  private readonly slotRecheckMs: number;
+
+  constructor(private readonly d: NodeReconcilerDeps) {
+    this.now = d.now ?? Date.now;
+    this.attachPollMs = d.attachPollMs ?? 500;
+    this.slotRecheckMs = d.slotRecheckMs ?? 60_000;
+  }
+
+  /** Names of nodes this reconciler holds anything for. */
+  knownNodes(): string[] {
+    return [...this.records.keys()];
+  }
+
+  /** The instance of a node as last seen (for CNINode cleanup after the Node is gone). */
+  instanceOf(nodeName: string): string | undefined {
+    return this.records.get(nodeName)?.instanceId;
+  }
+
+  async reconcile(name: string, rc: ReconcileContext): Promise<ReconcileOutcome> {
+    const node = this.d.nodes.get(name);
+    if (!node || node.metadata?.deletionTimestamp) {
+      this.release(name);
+      return Outcome.done();
+    }
+    const cni = this.d.cniNodes.get(name);
+    const features = cni ? cniNodeFeatures(cni) : undefined;
+    const elig = nodeEligibility(nodeFacts(node), features);
+    if (!elig.eligible) {
+      this.release(name);
+      this.d.metrics.setState(name, 'ineligible');
+      return Outcome.done();
+    }
+    let rec = this.records.get(name);
+    if (!rec || rec.instanceId !== elig.instanceId) {
+      // A new node, or the Node name now belongs to another instance: start over.
+      if (rec) this.release(name);
+      rec = { instanceId: elig.instanceId, since: this.now(), state: 'initializing', generation: 0, announced: false, warned: new Map() };
+      this.records.set(name, rec);
+    }
+    const log = rc.logger.child({ node: name, instance: rec.instanceId });
+
+    await this.ensureCniNode(node, cni, rec.instanceId);
+
+    if (rec.rollback) {
+      const gone = await finishRollback(this.d.ec2, rec.rollback);
+      if (!gone) return Outcome.requeueAfter(this.attachPollMs * 2);
+      log.info({ eniId: rec.rollback.eniId }, 'half-made trunk removed');
+      rec.rollback = undefined;
+    }
+
+    const resolution = resolveEniConfig({
+      node: nodeFacts(node),
+      cniNodeFeatures: features,
+      settings: { customNetworking: this.d.settings.customNetworking, ...(this.d.settings.eniConfigLabelKey ? { eniConfigLabelKey: this.d.settings.eniConfigLabelKey } : {}) },
+      eniConfigs: (n) => this.d.eniConfigs.get(n),
+    });
+    if (resolution.state === 'unsettled' || resolution.state === 'invalid') {
+      // No EC2 call at all: an unresolved name or malformed IDs must never reach EC2 (contract §5).
+      this.setState(name, rec, resolution.state === 'unsettled' ? 'waiting-eniconfig' : 'invalid-eniconfig');
+      this.warnOnce(node, rec, REASON_ENICONFIG_NOT_SETTLED, resolution.reason);
+      log.info({ reason: resolution.reason }, 'ENIConfig not settled; trunk waits');
+      if (rec.trunk) {
+        // The trunk exists already; it keeps serving pods.
+        return this.advertise(node, rec, log);
+      }
+      return Outcome.done();
+    }
+    rec.warned.delete(REASON_ENICONFIG_NOT_SETTLED);
+
+    // Fast path: the trunk is known and nothing about its target changed; only re-assert the Node.
+    if (rec.trunk && rec.state === 'ready' && rec.trunk.targetKey === this.cheapTargetKey(resolution, rec)) {
+      return this.advertise(node, rec, log);
+    }
+
+    let facts: InstanceFacts | undefined;
+    try {
+      facts = await describeInstanceFacts(this.d.ec2, rec.instanceId, 'trunk');
+    } catch (err) {
+      if (!isEc2NotFound(err)) throw err;
+    }
+    if (!facts) {
+      this.setState(name, rec, 'instance-missing');
+      log.info('instance not found or terminated; looking again later');
+      return Outcome.requeueAfter(30_000);
+    }
+
+    const trunk = findTrunk(facts);
+    const target = trunkTarget(resolution, facts);
+    if (trunk) return this.adoptTrunk(node, rec, facts, trunk, target, log);
+
+    if (rec.pendingCreate) {
+      // Created by us but not shown by DescribeInstances yet: look at the ENI itself.
+      const settled = await this.pendingVisible(rec);
+      if (!settled) return Outcome.requeueAfter(this.pollDelay(rec.pendingCreate.polls++));
+    }
+    return this.createTrunk(node, rec, facts, target, resolution, log);
+  }
+
+  /** Forget a node: its trunk is no longer offered to the pod side. EC2 cleanup is the CNINode finalizer's. */
+  release(name: string): void {
+    this.records.delete(name);
+    this.d.trunks.remove(name);
+    this.d.metrics.setState(name, undefined);
+    this.d.metrics.drift('subnet', name, false);
+    this.d.metrics.drift('groups', name, false);
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private async ensureCniNode(node: V1Node, cni: CNINode | undefined, instanceId: string): Promise<void> {
+    const wants = { node, clusterName: this.d.settings.clusterName, instanceId };
+    const ref = { group: CNINODE_GROUP, version: CNINODE_VERSION, plural: CNINODE_PLURAL, name: node.metadata?.name ?? '' };
+    if (!cni) {
+      try {
+        await this.d.kube.custom.createClusterCustomObject({ group: ref.group, version: ref.version, plural: ref.plural, body: newCniNode(wants) });
+      } catch (err) {
+        // The CNI created it meanwhile: the informer brings it and the node is reconciled again.
+        if (!isAlreadyExists(err) && !isConflict(err)) throw err;
+      }
+      return;
+    }
+    const patch = cniNodePatch(cni, wants);
+    if (!patch) return;
+    try {
+      await mergePatchCustomObject(this.d.kube.custom, ref, patch);
+    } catch (err) {
+      // A newer CNINode is on its way through the informer; the node is reconciled again then.
+      if (isConflict(err) || isNotFound(err)) return;
+      throw err;
+    }
+  }
+
+  /** The target as far as it can be known without EC2 (the primary ENI's groups from the last look). */
+  private cheapTargetKey(resolution: Extract<EniConfigResolution, { state: 'resolved' | 'not-needed' }>, rec: NodeRecord): string {
+    const t = rec.trunk;
+    if (!t) return '';
+    return targetKey(trunkTarget(resolution, { subnetId: t.instanceSubnetId, primaryGroups: t.primaryGroups }));
+  }
+
+  private async pendingVisible(rec: NodeRecord): Promise<boolean> {
+    const p = rec.pendingCreate;
+    if (!p) return true;
+    try {
+      const enis = await this.d.ec2.describeNetworkInterfaces({ NetworkInterfaceIds: [p.eniId] }, { priority: 'trunk' });
+      const att = enis[0]?.Attachment;
+      if (att?.InstanceId === rec.instanceId) return false; // attached; DescribeInstances will show it soon
+    } catch (err) {
+      if (!isEc2NotFound(err)) throw err;
+      if (this.now() - p.at < 60_000) return false; // not visible yet
+    }
+    // Not attached to this instance (or gone for good): forget it and decide afresh.
+    rec.pendingCreate = undefined;
+    return true;
+  }
+
+  private async createTrunk(
+    node: V1Node,
+    rec: NodeRecord,
+    facts: InstanceFacts,
+    target: TrunkTarget,
+    resolution: EniConfigResolution,
+    log: Logger,
+  ): Promise<ReconcileOutcome> {
+    const name = node.metadata?.name ?? '';
+    const limits = this.d.limits.get(facts.instanceType);
+    const placement = planTrunkPlacement({
+      instanceType: facts.instanceType,
+      limits,
+      attachedDeviceIndexes: usedDeviceIndexes(facts, limits?.defaultNetworkCardIndex ?? 0),
+      customNetworking: resolution.state === 'resolved',
+    });
+    if (!placement.ok) {
+      const unsupported = placement.code === 'unknown-type' || placement.code === 'unsupported';
+      this.setState(name, rec, unsupported ? 'unsupported' : 'refused');
+      this.warnOnce(node, rec, unsupported ? REASON_UNSUPPORTED : REASON_INSUFFICIENT_INTERFACE_SLOTS, placement.reason);
+      log.info({ code: placement.code }, 'no trunk for this node');
+      // A slot may free up (the CNI detaches an ENI); the type or the custom-networking refusal cannot change.
+      return placement.code === 'no-free-slot' ? Outcome.requeueAfter(this.slotRecheckMs) : Outcome.done();
+    }
+    rec.warned.delete(REASON_UNSUPPORTED);
+    rec.warned.delete(REASON_INSUFFICIENT_INTERFACE_SLOTS);
+    this.setState(name, rec, 'initializing');
+
+    const subnet = await this.subnet(target.subnetId);
+    if (subnet.availabilityZone !== facts.availabilityZone) {
+      this.setState(name, rec, 'failed');
+      this.warnOnce(
+        node,
+        rec,
+        REASON_NODE_TRUNK_FAILED_INIT,
+        `Subnet ${subnet.subnetId}${target.eniConfig ? ` of ENIConfig ${target.eniConfig}` : ''} is in ${subnet.availabilityZone} but the node's instance is in ${facts.availabilityZone}; ` +
+          `a trunk must be in the instance's zone: point the node at an ENIConfig for ${facts.availabilityZone}`,
+      );
+      return Outcome.done();
+    }
+    try {
+      const created = await createAndAttachTrunk(
+        this.d.ec2,
+        {
+          clusterName: this.d.settings.clusterName,
+          instanceId: rec.instanceId,
+          subnetId: target.subnetId,
+          groups: target.groups,
+          deviceIndex: placement.deviceIndex,
+          networkCardIndex: limits?.defaultNetworkCardIndex ?? 0,
+          generation: rec.generation,
+          extraTags: this.d.cniNodes.get(name)?.spec?.tags ?? {},
+        },
+        log,
+      );
+      log.info({ eniId: created.eniId, deviceIndex: placement.deviceIndex, subnetId: target.subnetId, groups: target.groups }, 'trunk created and attached');
+      rec.pendingCreate = { eniId: created.eniId, at: this.now(), polls: 0 };
+      rec.createdHere = true;
+      return Outcome.requeueAfter(this.attachPollMs);
+    } catch (err) {
+      const cause = err instanceof TrunkCreationError ? err.cause : err;
+      if (err instanceof TrunkCreationError && err.step !== 'create') {
+        rec.generation++;
+        if (err.leftover) rec.rollback = err.leftover;
+      }
+      const e = toEc2Error(err instanceof TrunkCreationError ? stepAction(err.step) : 'CreateNetworkInterface', cause);
+      this.setState(name, rec, 'failed');
+      this.warnOnce(node, rec, REASON_NODE_TRUNK_FAILED_INIT, `Failed to create the trunk interface: ${e.userMessage()}`);
+      log.warn({ err: e.message, class: e.class }, 'trunk creation failed');
+      return Outcome.retry(e, { errorClass: e.class, minDelayMs: e.retryAfterMs });
+    }
+  }
+
+  private async adoptTrunk(
+    node: V1Node,
+    rec: NodeRecord,
+    facts: InstanceFacts,
+    trunk: AttachedInterface,
+    target: TrunkTarget,
+    log: Logger,
+  ): Promise<ReconcileOutcome> {
+    const name = node.metadata?.name ?? '';
+    rec.pendingCreate = undefined;
+    if (trunk.attachmentStatus === 'attaching') {
+      this.setState(name, rec, 'initializing');
+      return Outcome.requeueAfter(this.pollDelay(rec.generation));
+    }
+    if (trunk.attachmentStatus !== 'attached') {
+      // Someone is detaching it: wait until it is gone, then a new one is created.
+      this.setState(name, rec, 'initializing');
+      log.info({ eniId: trunk.eniId, status: trunk.attachmentStatus }, 'trunk is being detached; waiting');
+      return Outcome.requeueAfter(2_000);
+    }
+    if (!trunk.deleteOnTermination) await setDeleteOnTermination(this.d.ec2, trunk.eniId, trunk.attachmentId);
+
+    const limits = this.d.limits.get(facts.instanceType);
+    if (!limits?.trunkSupported) {
+      this.setState(name, rec, 'unsupported');
+      this.warnOnce(node, rec, REASON_UNSUPPORTED, messageUnsupported(facts.instanceType));
+      return Outcome.done();
+    }
+
+    let groups = trunk.groups;
+    const drift = trunkDrift(trunk, target);
+    this.d.metrics.drift('subnet', name, drift.subnet !== undefined);
+    if (drift.subnet) this.warnOnce(node, rec, REASON_TRUNK_SUBNET_DRIFT, subnetDriftMessage(trunk.eniId, drift.subnet, target.eniConfig));
+    else rec.warned.delete(REASON_TRUNK_SUBNET_DRIFT);
+    if (drift.groups) {
+      const fixing = this.d.settings.fixTrunkSecurityGroups;
+      this.warnOnce(node, rec, REASON_TRUNK_SECURITY_GROUP_DRIFT, groupDriftMessage(trunk.eniId, drift.groups, target.eniConfig, fixing));
+      if (fixing) {
+        await setTrunkGroups(this.d.ec2, trunk.eniId, target.groups);
+        this.d.metrics.driftFixed();
+        log.info({ eniId: trunk.eniId, groups: target.groups }, 'trunk security groups updated in place');
+        groups = [...target.groups];
+      }
+    }
+    const stillDrifting = drift.groups !== undefined && !this.d.settings.fixTrunkSecurityGroups;
+    this.d.metrics.drift('groups', name, stillDrifting);
+    if (!stillDrifting) rec.warned.delete(REASON_TRUNK_SECURITY_GROUP_DRIFT);
+
+    const subnet = await this.subnet(trunk.subnetId);
+    const created = rec.state !== 'ready';
+    rec.trunk = {
+      nodeName: name,
+      instanceId: rec.instanceId,
+      instanceType: facts.instanceType,
+      zone: facts.availabilityZone,
+      vpcId: facts.vpcId || subnet.vpcId,
+      trunkEniId: trunk.eniId,
+      subnetId: trunk.subnetId,
+      subnetCidr: subnet.cidr,
+      ...(subnet.v6Cidr ? { subnetV6Cidr: subnet.v6Cidr } : {}),
+      defaultSecurityGroups: [...groups],
+      branchLimit: limits.branchLimit,
+      groups: [...groups],
+      targetKey: targetKey(target),
+      instanceSubnetId: facts.subnetId,
+      primaryGroups: [...facts.primaryGroups],
+    };
+    const outcome = await this.advertise(node, rec, log);
+    if (created) {
+      this.d.metrics.trunkInit((this.now() - rec.since) / 1000, rec.createdHere ? 'created' : 'reused');
+    }
+    return outcome;
+  }
+
+  /** Capacity and label on the Node, events once, and the trunk published for the pod side. */
+  private async advertise(node: V1Node, rec: NodeRecord, log: Logger): Promise<ReconcileOutcome> {
+    const t = rec.trunk;
+    if (!t) return Outcome.done();
+    const name = t.nodeName;
+    const want = String(t.branchLimit);
+    const capacity = (node.status?.capacity ?? {}) as Record<string, string>;
+    if (capacity[RESOURCE_POD_ENI] !== want) {
+      await mergePatchNodeStatus(this.d.kube.core, name, { status: { capacity: { [RESOURCE_POD_ENI]: want } } });
+      log.info({ capacity: want }, 'pod-eni capacity advertised');
+    }
+    if (node.metadata?.labels?.[LABEL_HAS_TRUNK_ATTACHED] !== 'true') {
+      await mergePatchNode(this.d.kube.core, name, { metadata: { labels: { [LABEL_HAS_TRUNK_ATTACHED]: 'true' } } });
+    }
+    if (rec.state !== 'ready') rec.warned.delete(REASON_NODE_TRUNK_FAILED_INIT);
+    this.setState(name, rec, 'ready');
+    if (!rec.announced) {
+      rec.announced = true;
+      const target = eventTarget('Node', node);
+      this.d.events.normal(target, REASON_CONTROLLER_VERSION_NOTICE, messageControllerVersion(CONTROLLER_VERSION));
+      this.d.events.normal(target, REASON_NODE_TRUNK_INITIATED, MESSAGE_NODE_TRUNK_INITIATED);
+    }
+    const { groups: _g, targetKey: _k, instanceSubnetId: _s, primaryGroups: _p, ...info } = t;
+    this.d.trunks.publish(info);
+    return Outcome.done();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private async subnet(subnetId: string): Promise<SubnetInfo> {
+    const cached = this.subnets.get(subnetId);
+    if (cached) return cached;
+    const found = await this.d.ec2.describeSubnets({ SubnetIds: [subnetId] }, { priority: 'trunk' });
+    const s = found.find((x) => x.SubnetId === subnetId);
+    if (!s?.CidrBlock || !s.AvailabilityZone) throw toEc2Error('DescribeSubnets', { name: 'InvalidSubnetID.NotFound', message: `The subnet ID '${subnetId}' does not exist` });
+    const v6 = s.Ipv6CidrBlockAssociationSet?.find((a) => a.Ipv6CidrBlockState?.State === 'associated')?.Ipv6CidrBlock;
+    const info: SubnetInfo = { subnetId, cidr: s.CidrBlock, availabilityZone: s.AvailabilityZone, vpcId: s.VpcId ?? '', ...(v6 ? { v6Cidr: v6 } : {}) };
+    this.subnets.set(subnetId, info);
+    return info;
+  }
+
+  private pollDelay(n: number): number {
+    return this.attachPollMs * 2 ** Math.min(Math.max(0, n), 3);
+  }
+
+  private setState(name: string, rec: NodeRecord, state: NodeState): void {
+    rec.state = state;
+    this.d.metrics.setState(name, state);
+  }
+
+  private warnOnce(node: V1Node, rec: NodeRecord, reason: string, message: string): void {
+    if (rec.warned.get(reason) === message) return;
+    rec.warned.set(reason, message);
+    this.d.events.warning(eventTarget('Node', node), reason, message);
+  }
+}
+
+function stepAction(step: TrunkCreationError['step']): string {
+  return step === 'create' ? 'CreateNetworkInterface' : step === 'attach' ? 'AttachNetworkInterface' : 'ModifyNetworkInterfaceAttribute';
+}
+

@@ -1,0 +1,105 @@
+// The node side of the controller: one work queue of node names driven by the Node, CNINode and
+// ENIConfig informers (handlers only enqueue), the node reconciler, and a second queue for the
+// CNINode finalizer. Started after the informers have synced; stopped before them.
+import { CNINODE_FINALIZER } from '../../apis/constants.js';
+import { WorkQueue } from '../../kube/work-queue.js';
+import type { ControllerContext, ControllerPart } from '../context.js';
+import { reconcileCniNodeCleanup } from '../cninode/cleanup.js';
+import { nodeMetrics } from './node-metrics.js';
+import { NodeReconciler } from './node-reconciler.js';
+import { nodeChangeMatters, nodesUsingEniConfig } from './node-watch.js';
+
+export interface NodeSideOptions {
+  /** Parallel node reconciles. Default 16 (EC2 pacing is the real limit). */
+  concurrency?: number;
+  /** First look at a new trunk attachment after this long. Default 500 ms. */
+  attachPollMs?: number;
+  /** Backoff of failed reconciles; default 500 ms doubling to 5 min. */
+  backoff?: { baseMs?: number; maxMs?: number };
+}
+
+export interface NodeSide extends ControllerPart {
+  reconciler: NodeReconciler;
+  queue: WorkQueue;
+  cleanupQueue: WorkQueue;
+}
+
+export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}): Promise<NodeSide> {
+  const log = ctx.logger.child({ controller: 'node' });
+  const { nodes, cniNodes, eniConfigs } = ctx.informers;
+  const reconciler = new NodeReconciler({
+    settings: ctx.settings,
+    kube: ctx.kube,
+    ec2: ctx.ec2,
+    events: ctx.events,
+    limits: ctx.limits,
+    trunks: ctx.trunks,
+    nodes,
+    cniNodes,
+    eniConfigs,
+    metrics: nodeMetrics(ctx.registry),
+    logger: log,
+    ...(opts.attachPollMs !== undefined ? { attachPollMs: opts.attachPollMs } : {}),
+  });
+  const queue = new WorkQueue({
+    name: 'node',
+    concurrency: opts.concurrency ?? 16,
+    reconcile: (key, rc) => reconciler.reconcile(key, rc),
+    registry: ctx.registry,
+    logger: log,
+    paused: true,
+    ...(opts.backoff ? { backoff: opts.backoff } : {}),
+  });
+  const cleanupQueue = new WorkQueue({
+    name: 'cninode-cleanup',
+    concurrency: 4,
+    reconcile: (key, rc) =>
+      reconcileCniNodeCleanup({ kube: ctx.kube, ec2: ctx.ec2, nodes, cniNodes, instanceOf: (n) => reconciler.instanceOf(n) }, key, rc),
+    registry: ctx.registry,
+    logger: log.child({ controller: 'cninode-cleanup' }),
+    paused: true,
+    ...(opts.backoff ? { backoff: opts.backoff } : {}),
+  });
+
+  const nameOf = (o: { metadata?: { name?: string } }): string => o.metadata?.name ?? '';
+  nodes.onAdd((n) => queue.add(nameOf(n)));
+  nodes.onUpdate((n, old) => {
+    if (nodeChangeMatters(old, n)) queue.add(nameOf(n));
+  });
+  nodes.onDelete((n) => {
+    queue.add(nameOf(n));
+    cleanupQueue.add(nameOf(n), 'low');
+  });
+  const onCniNode = (c: { metadata?: { name?: string; deletionTimestamp?: unknown; finalizers?: string[] } }): void => {
+    queue.add(nameOf(c));
+    if (c.metadata?.deletionTimestamp && (c.metadata.finalizers ?? []).includes(CNINODE_FINALIZER)) cleanupQueue.add(nameOf(c), 'low');
+  };
+  cniNodes.onAdd(onCniNode);
+  cniNodes.onUpdate(onCniNode);
+  cniNodes.onDelete((c) => queue.add(nameOf(c)));
+  const onEniConfig = (e: { metadata?: { name?: string } }): void => {
+    const settings = { customNetworking: ctx.settings.customNetworking, ...(ctx.settings.eniConfigLabelKey ? { eniConfigLabelKey: ctx.settings.eniConfigLabelKey } : {}) };
+    for (const n of nodesUsingEniConfig(nameOf(e), nodes.list(), (name) => cniNodes.get(name), settings)) queue.add(n);
+  };
+  eniConfigs.onAdd(onEniConfig);
+  eniConfigs.onUpdate(onEniConfig);
+  eniConfigs.onDelete(onEniConfig);
+
+  // Informers have synced before this part starts: everything in the caches is work now.
+  for (const n of nodes.list()) queue.add(nameOf(n));
+  for (const c of cniNodes.list()) if (c.metadata?.deletionTimestamp) cleanupQueue.add(nameOf(c), 'low');
+  queue.start();
+  cleanupQueue.start();
+  log.info({ nodes: nodes.list().length }, 'node side started');
+
+  return Promise.resolve({
+    reconciler,
+    queue,
+    cleanupQueue,
+    ready: () => true,
+    async stop() {
+      await Promise.all([queue.shutdown(), cleanupQueue.shutdown()]);
+      log.info('node side stopped');
+    },
+  });
+}
