@@ -15,7 +15,7 @@ interface Feature {
 }
 interface CniNodeObj {
   metadata: { name: string; resourceVersion?: string };
-  spec?: { features?: Feature[] };
+  spec?: { features?: Feature[]; tags?: Record<string, string> };
 }
 
 const cniRef = { group: CNINODE_GROUP, version: CNINODE_VERSION, plural: CNINODE_PLURAL };
@@ -99,7 +99,7 @@ describe('custom networking, CustomNetworking first', () => {
     });
     const final = await waitFor(
       async () => {
-        const c = (await cniNode(env, name as string));
+        const c = await cniNode(env, name as string);
         return c?.spec?.features?.length === 2 && c;
       },
       { what: 'features added to the controller-created CNINode' },
