@@ -109,6 +109,11 @@ export function createEc2Server(deps: ServerDeps): Server {
       fail(fault, 'fault');
       return;
     }
+    if (params.get('DryRun') === 'true') {
+      // EC2 answers a permitted dry run with this error; there are no permissions to check here.
+      fail(new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412), 'error');
+      return;
+    }
     let inner: string;
     try {
       world.tick();

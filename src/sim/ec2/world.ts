@@ -5,9 +5,15 @@
 // deadline, so the world needs no timers.
 import { AddressPool, cidrContains, cidrOverlaps, parseCidr } from './address-pool.js';
 import { Ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
-import { IdFactory, isWellFormedId, type IdPrefix } from './ids.js';
+
+export type { TagInputs } from './world-errors.js';
+export { validateTags } from './world-errors.js';
+import { IdFactory, isWellFormedId } from './ids.js';
 import type { InstanceLimitsEntry } from '../../domain/instance-limits.js';
+import { EniIndex } from './eni-index.js';
+import { malformed, MAX_TAGS_PER_RESOURCE, notFound, tagLimit, validateTags, type ResourcePrefix, type TagInputs } from './world-errors.js';
 import { instanceTypeCatalog, slotsOnCard, type InstanceTypeInfo } from './instance-types.js';
+import { TrunkAssociations } from './trunk-associations.js';
 import type {
   Attachment,
   Eni,
@@ -23,7 +29,6 @@ import type {
 } from './world-types.js';
 
 export const OWNER_ID = '111122223333';
-const MAX_TAGS_PER_RESOURCE = 50;
 const HARD_MAX_GROUPS_PER_INTERFACE = 16;
 
 export interface WorldOptions {
@@ -38,11 +43,6 @@ export interface WorldOptions {
   idSeed?: number;
   /** Instance types added to (or replacing) the shipped catalog. */
   instanceTypes?: ReadonlyMap<string, InstanceLimitsEntry>;
-}
-
-export interface TagInputs {
-  key: string;
-  value: string | undefined;
 }
 
 export interface CreateEniInput {
@@ -73,59 +73,6 @@ export interface ModifyEniInput {
   attachment?: { attachmentId: string; deleteOnTermination: boolean };
 }
 
-const NOT_FOUND_CODE: Record<string, [string, string]> = {
-  eni: ['InvalidNetworkInterfaceID', 'networkInterface'],
-  subnet: ['InvalidSubnetID', 'subnet'],
-  sg: ['InvalidSecurityGroupID', 'securityGroup'],
-  i: ['InvalidInstanceID', 'instance'],
-  vpc: ['InvalidVpcID', 'vpc'],
-};
-
-function notFound(prefix: keyof typeof NOT_FOUND_CODE, ids: readonly string[]): Ec2Error {
-  const [code, noun] = NOT_FOUND_CODE[prefix] as [string, string];
-  const msg =
-    ids.length === 1
-      ? `The ${noun} ID '${ids[0]}' does not exist`
-      : `The ${noun} IDs '${ids.join(', ')}' do not exist`;
-  return new Ec2Error(`${code}.NotFound`, msg);
-}
-
-function malformed(prefix: keyof typeof NOT_FOUND_CODE, id: string): Ec2Error {
-  const [code] = NOT_FOUND_CODE[prefix] as [string, string];
-  const c = prefix === 'sg' ? 'InvalidGroupId' : code;
-  return new Ec2Error(`${c}.Malformed`, `Invalid id: "${id}" (expecting "${prefix}-...")`);
-}
-
-function addToIndex<K>(index: Map<K, Set<string>>, key: K, id: string): void {
-  let s = index.get(key);
-  if (!s) {
-    s = new Set();
-    index.set(key, s);
-  }
-  s.add(id);
-}
-
-function removeFromIndex<K>(index: Map<K, Set<string>>, key: K, id: string): void {
-  const s = index.get(key);
-  if (!s) return;
-  s.delete(id);
-  if (s.size === 0) index.delete(key);
-}
-
-export function validateTags(tags: readonly TagInputs[], forCreate = true): void {
-  for (const t of tags) {
-    if (t.key.length === 0 || t.key.length > 128) {
-      throw invalidParameterValue(`Tag key must be between 1 and 128 characters: '${t.key.slice(0, 140)}'`);
-    }
-    if (forCreate && t.key.toLowerCase().startsWith('aws:')) {
-      throw invalidParameterValue(`Tag keys starting with 'aws:' are reserved for internal use`);
-    }
-    if (t.value !== undefined && t.value.length > 256) {
-      throw invalidParameterValue(`Tag value for key '${t.key}' exceeds the maximum length of 256 characters`);
-    }
-  }
-}
-
 export class World {
   readonly region: string;
   readonly ids: IdFactory;
@@ -138,19 +85,12 @@ export class World {
   private readonly groups = new Map<string, SecurityGroup>();
   private readonly instances = new Map<string, Instance>();
   private readonly enis = new Map<string, Eni>();
-  private readonly associations = new Map<string, TrunkAssociation>();
+  private readonly associations = new TrunkAssociations();
   private readonly permissions = new Map<string, EniPermission>();
 
-  // indexes over ENIs
-  private readonly enisBySubnet = new Map<string, Set<string>>();
-  private readonly enisByInstance = new Map<string, Set<string>>();
-  private readonly enisByTag = new Map<string, Set<string>>(); // `${key}\u0000${value}`
-  private readonly enisByTagKey = new Map<string, Set<string>>();
-  private readonly eniByAttachment = new Map<string, string>();
-  private readonly assocByTrunk = new Map<string, Map<number, string>>(); // trunk → vlan → association
+  private readonly index = new EniIndex();
   private readonly pending = new Set<string>(); // ENIs with an attaching/detaching attachment
   private eniSeq = 0;
-  private assocSeq = 0;
 
   constructor(opts: WorldOptions) {
     this.opts = opts;
@@ -199,8 +139,8 @@ export class World {
 
   // ------------------------------------------------------------------ lookups (throwing EC2 errors)
 
-  private checkId(prefix: keyof typeof NOT_FOUND_CODE, id: string): void {
-    if (!isWellFormedId(prefix as IdPrefix, id)) throw malformed(prefix, id);
+  private checkId(prefix: ResourcePrefix, id: string): void {
+    if (!isWellFormedId(prefix, id)) throw malformed(prefix, id);
   }
 
   requireVpc(id: string): Vpc {
@@ -246,7 +186,7 @@ export class World {
   }
 
   /** Looks up many IDs at once, reporting every missing one in a single error as EC2 does. */
-  requireMany<T>(prefix: keyof typeof NOT_FOUND_CODE, ids: readonly string[], get: (id: string) => T | undefined): T[] {
+  requireMany<T>(prefix: ResourcePrefix, ids: readonly string[], get: (id: string) => T | undefined): T[] {
     const out: T[] = [];
     const missing: string[] = [];
     for (const id of ids) {
@@ -309,16 +249,16 @@ export class World {
 
   /** Candidate ENI IDs from an index, for filters that have one; undefined = scan everything. */
   eniIdsBySubnet(subnetId: string): ReadonlySet<string> | undefined {
-    return this.enisBySubnet.get(subnetId);
+    return this.index.inSubnet(subnetId);
   }
   eniIdsByInstance(instanceId: string): ReadonlySet<string> | undefined {
-    return this.enisByInstance.get(instanceId);
+    return this.index.attachedTo(instanceId);
   }
   eniIdsByTag(key: string, value: string): ReadonlySet<string> | undefined {
-    return this.enisByTag.get(`${key}\u0000${value}`);
+    return this.index.withTag(key, value);
   }
   eniIdsByTagKey(key: string): ReadonlySet<string> | undefined {
-    return this.enisByTagKey.get(key);
+    return this.index.withTagKey(key);
   }
 
   /** What describes report as the ENI's type. */
@@ -372,9 +312,7 @@ export class World {
 
   /** VLAN IDs in use per trunk ENI. */
   vlansByTrunk(): Map<string, number[]> {
-    const out = new Map<string, number[]>();
-    for (const [trunk, vlans] of this.assocByTrunk) out.set(trunk, [...vlans.keys()].sort((a, b) => a - b));
-    return out;
+    return this.associations.vlansByTrunk();
   }
 
   // ------------------------------------------------------------------ VPCs, subnets, groups
@@ -545,7 +483,7 @@ export class World {
       const previous = inst.state;
       if (inst.state !== 'terminated') {
         inst.state = 'terminated';
-        for (const eniId of [...(this.enisByInstance.get(inst.instanceId) ?? [])]) {
+        for (const eniId of [...(this.index.attachedTo(inst.instanceId) ?? [])]) {
           const eni = this.enis.get(eniId);
           if (!eni?.attachment) continue;
           if (eni.attachment.deleteOnTermination) {
@@ -564,7 +502,7 @@ export class World {
 
   /** Interfaces attached to an instance (any attachment state), by device index. */
   enisOfInstance(instanceId: string): Eni[] {
-    const ids = this.enisByInstance.get(instanceId);
+    const ids = this.index.attachedTo(instanceId);
     if (!ids) return [];
     return [...ids]
       .map((id) => this.enis.get(id) as Eni)
@@ -642,7 +580,7 @@ export class World {
       createdAt: new Date(),
     };
     this.enis.set(eni.networkInterfaceId, eni);
-    addToIndex(this.enisBySubnet, eni.subnetId, eni.networkInterfaceId);
+    this.index.created(eni.networkInterfaceId, eni.subnetId);
     for (const t of tags) this.setEniTag(eni, t.key, t.value ?? '');
     return eni;
   }
@@ -659,7 +597,7 @@ export class World {
         `The network interface '${id}' is currently in use: it is associated with a trunk interface (${eni.branchAssociationId}).`,
       );
     }
-    if (this.assocByTrunk.get(id)?.size) {
+    if (this.associations.vlansOf(id)?.size) {
       throw new Ec2Error(
         'InvalidNetworkInterface.InUse',
         `The network interface '${id}' is currently in use: trunk interface still has branch associations.`,
@@ -673,7 +611,7 @@ export class World {
     subnet?.pool.release(eni.privateIpAddress);
     for (const ip of eni.secondaryPrivateIps) subnet?.pool.release(ip);
     for (const [k, v] of eni.tags) this.unindexTag(eni, k, v);
-    removeFromIndex(this.enisBySubnet, eni.subnetId, eni.networkInterfaceId);
+    this.index.deleted(eni.networkInterfaceId, eni.subnetId);
     this.pending.delete(eni.networkInterfaceId);
     for (const [pid, p] of this.permissions) if (p.networkInterfaceId === eni.networkInterfaceId) this.permissions.delete(pid);
     this.enis.delete(eni.networkInterfaceId);
@@ -737,15 +675,13 @@ export class World {
   private setAttachment(eni: Eni, att: Attachment): void {
     eni.attachment = att;
     eni.status = 'in-use';
-    addToIndex(this.enisByInstance, att.instanceId, eni.networkInterfaceId);
-    this.eniByAttachment.set(att.attachmentId, eni.networkInterfaceId);
+    this.index.attached(eni.networkInterfaceId, att.instanceId, att.attachmentId);
   }
 
   private finishDetach(eni: Eni): void {
     const att = eni.attachment;
     if (!att) return;
-    removeFromIndex(this.enisByInstance, att.instanceId, eni.networkInterfaceId);
-    this.eniByAttachment.delete(att.attachmentId);
+    this.index.detached(eni.networkInterfaceId, att.instanceId, att.attachmentId);
     this.pending.delete(eni.networkInterfaceId);
     eni.attachment = undefined;
     eni.status = eni.branchAssociationId ? 'in-use' : 'available';
@@ -753,7 +689,7 @@ export class World {
 
   detachNetworkInterface(attachmentId: string, force = false): void {
     this.tick();
-    const eniId = this.eniByAttachment.get(attachmentId);
+    const eniId = this.index.eniOfAttachment(attachmentId);
     const eni = eniId ? this.enis.get(eniId) : undefined;
     if (!eni?.attachment) {
       throw new Ec2Error('InvalidAttachmentID.NotFound', `The attachment ID '${attachmentId}' does not exist`);
@@ -855,7 +791,7 @@ export class World {
     if (!Number.isInteger(vlanId) || vlanId < 1 || vlanId > 4094) {
       throw invalidParameterValue(`Value (${vlanId}) for parameter VlanId is invalid. It must be between 1 and 4094.`);
     }
-    const vlans = this.assocByTrunk.get(trunkId);
+    const vlans = this.associations.vlansOf(trunkId);
     if (vlans?.has(vlanId)) {
       throw invalidParameterValue(`VLAN ID ${vlanId} is already in use on trunk network interface '${trunkId}' (${vlans.get(vlanId)}).`);
     }
@@ -867,22 +803,7 @@ export class World {
         `The trunk network interface '${trunkId}' has reached the branch interface limit (${limit}) for instance type ${inst.instanceType}.`,
       );
     }
-    const assoc: TrunkAssociation = {
-      associationId: this.ids.next('trunk-assoc'),
-      seq: ++this.assocSeq,
-      trunkInterfaceId: trunkId,
-      branchInterfaceId: branchId,
-      vlanId,
-      interfaceProtocol: 'VLAN',
-      tags: new Map(),
-    };
-    this.associations.set(assoc.associationId, assoc);
-    let byVlan = vlans;
-    if (!byVlan) {
-      byVlan = new Map();
-      this.assocByTrunk.set(trunkId, byVlan);
-    }
-    byVlan.set(vlanId, assoc.associationId);
+    const assoc = this.associations.add(this.ids.next('trunk-assoc'), trunkId, branchId, vlanId);
     branch.branchAssociationId = assoc.associationId;
     branch.status = 'in-use';
     return assoc;
@@ -894,10 +815,7 @@ export class World {
   }
 
   private removeAssociation(assoc: TrunkAssociation): void {
-    this.associations.delete(assoc.associationId);
-    const vlans = this.assocByTrunk.get(assoc.trunkInterfaceId);
-    vlans?.delete(assoc.vlanId);
-    if (vlans && vlans.size === 0) this.assocByTrunk.delete(assoc.trunkInterfaceId);
+    this.associations.remove(assoc);
     const branch = this.enis.get(assoc.branchInterfaceId);
     if (branch) {
       branch.branchAssociationId = undefined;
@@ -907,7 +825,7 @@ export class World {
 
   /** Removes every association in which this ENI is the trunk or the branch. */
   private dropTrunkAssociations(eniId: string): void {
-    const vlans = this.assocByTrunk.get(eniId);
+    const vlans = this.associations.vlansOf(eniId);
     if (vlans) for (const aid of [...vlans.values()]) this.removeAssociation(this.associations.get(aid) as TrunkAssociation);
     const eni = this.enis.get(eniId);
     if (eni?.branchAssociationId) {
@@ -974,18 +892,12 @@ export class World {
     const old = eni.tags.get(key);
     if (old !== undefined) this.unindexTag(eni, key, old);
     eni.tags.set(key, value);
-    addToIndex(this.enisByTag, `${key}\u0000${value}`, eni.networkInterfaceId);
-    addToIndex(this.enisByTagKey, key, eni.networkInterfaceId);
+    this.index.tagged(eni.networkInterfaceId, key, value);
   }
 
   private unindexTag(eni: Eni, key: string, value: string): void {
-    removeFromIndex(this.enisByTag, `${key}\u0000${value}`, eni.networkInterfaceId);
-    removeFromIndex(this.enisByTagKey, key, eni.networkInterfaceId);
+    this.index.untagged(eni.networkInterfaceId, key, value);
   }
-}
-
-function tagLimit(): Ec2Error {
-  return new Ec2Error('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS_PER_RESOURCE}) has been exceeded.`);
 }
 
 function tagMap(tags: readonly TagInputs[]): Tags {

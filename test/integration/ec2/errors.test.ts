@@ -146,6 +146,13 @@ describe('parameter errors', () => {
     expect((await errorOf(c.send(new E.ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: 'eni-0123456789abcdef0' })))).name).toBe('InvalidNetworkInterfaceID.NotFound');
   });
 
+  it('DryRun answers DryRunOperation (412) and changes nothing', async () => {
+    const before = h.ec2.world.eniCount;
+    const e = await errorOf(c.send(new E.CreateNetworkInterfaceCommand({ SubnetId: subnetA, DryRun: true })));
+    expect(e).toMatchObject({ name: 'DryRunOperation', status: 412 });
+    expect(h.ec2.world.eniCount).toBe(before);
+  });
+
   it('TagLimitExceeded above 50 tags', async () => {
     const eni = (await c.send(new E.CreateNetworkInterfaceCommand({ SubnetId: subnetA }))).NetworkInterface?.NetworkInterfaceId ?? '';
     const tags = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));

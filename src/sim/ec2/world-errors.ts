@@ -1,0 +1,52 @@
+// EC2's errors for missing or malformed resource IDs and bad tags, worded as EC2 words them.
+import { Ec2Error, invalidParameterValue } from './errors.js';
+
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+export interface TagInputs {
+  key: string;
+  value: string | undefined;
+}
+
+export type ResourcePrefix = 'eni' | 'subnet' | 'sg' | 'i' | 'vpc';
+
+export const NOT_FOUND_CODE: Record<ResourcePrefix, [string, string]> = {
+  eni: ['InvalidNetworkInterfaceID', 'networkInterface'],
+  subnet: ['InvalidSubnetID', 'subnet'],
+  sg: ['InvalidSecurityGroupID', 'securityGroup'],
+  i: ['InvalidInstanceID', 'instance'],
+  vpc: ['InvalidVpcID', 'vpc'],
+};
+
+export function notFound(prefix: ResourcePrefix, ids: readonly string[]): Ec2Error {
+  const [code, noun] = NOT_FOUND_CODE[prefix];
+  const msg =
+    ids.length === 1
+      ? `The ${noun} ID '${ids[0]}' does not exist`
+      : `The ${noun} IDs '${ids.join(', ')}' do not exist`;
+  return new Ec2Error(`${code}.NotFound`, msg);
+}
+
+export function malformed(prefix: ResourcePrefix, id: string): Ec2Error {
+  const [code] = NOT_FOUND_CODE[prefix];
+  const c = prefix === 'sg' ? 'InvalidGroupId' : code;
+  return new Ec2Error(`${c}.Malformed`, `Invalid id: "${id}" (expecting "${prefix}-...")`);
+}
+
+export function validateTags(tags: readonly TagInputs[], forCreate = true): void {
+  for (const t of tags) {
+    if (t.key.length === 0 || t.key.length > 128) {
+      throw invalidParameterValue(`Tag key must be between 1 and 128 characters: '${t.key.slice(0, 140)}'`);
+    }
+    if (forCreate && t.key.toLowerCase().startsWith('aws:')) {
+      throw invalidParameterValue(`Tag keys starting with 'aws:' are reserved for internal use`);
+    }
+    if (t.value !== undefined && t.value.length > 256) {
+      throw invalidParameterValue(`Tag value for key '${t.key}' exceeds the maximum length of 256 characters`);
+    }
+  }
+}
+
+export function tagLimit(): Ec2Error {
+  return new Ec2Error('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS_PER_RESOURCE}) has been exceeded.`);
+}
