@@ -9,6 +9,7 @@ import { createLogger } from '../observability/logger.js';
 import { makeSandboxEc2Client } from '../sim/sandbox/ec2-client.js';
 import { loadSandboxConfigFile, parseNodesSpec, resolveSettings, type SandboxSettings } from '../sim/sandbox/config.js';
 import { startSandbox, type ControllerStarter, type Sandbox } from '../sim/sandbox/sandbox.js';
+import { sandboxControllerStarter } from '../controllers/controller.js';
 
 export interface SandboxCommandDeps {
   /** The real controller; without it the sandbox runs as with --no-controller. */
@@ -55,7 +56,7 @@ async function createDemo(sandbox: Sandbox): Promise<void> {
   });
 }
 
-export function registerSandboxCommand(program: Command, deps: SandboxCommandDeps = {}): void {
+export function registerSandboxCommand(program: Command, deps: SandboxCommandDeps = { controllerStarter: sandboxControllerStarter() }): void {
   program
     .command('sandbox')
     .description('run a local EC2 and Kubernetes with nodes, a scheduler, the CNI stand-in and the controller; use it with kubectl')
