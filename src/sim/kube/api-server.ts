@@ -33,6 +33,7 @@ import { apiVersionOf, type ResourceDef } from './resources.js';
 import { fieldEqualities, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Entry } from './store.js';
 import { parseEntry } from './store.js';
+import { decodeKubeProtobuf } from './protobuf.js';
 import { buildTable, type IncludeObject } from './table.js';
 import { startWatch } from './watch.js';
 
@@ -116,9 +117,7 @@ export class ApiServer {
       if (!doc) throw new KubeError(404, 'NotFound', `the server could not find the requested resource (OpenAPI document ${path})`);
       return sendJson(res, 200, doc);
     }
-    if (path === '/openapi/v2' || path === '/swagger.json') {
-      throw new KubeError(404, 'NotFound', 'the server serves OpenAPI v3 only (/openapi/v3)');
-    }
+    if (path === '/openapi/v2') return sendOpenApiV2(req, res);
     const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
     let group: string;
     let version: string;
@@ -259,9 +258,9 @@ export class ApiServer {
 
   private async readObject(req: IncomingMessage): Promise<KubeObject> {
     const ct = mediaType(req.headers['content-type']) || 'application/json';
-    if (ct === 'application/vnd.kubernetes.protobuf') throw unsupportedMediaType(ct, ['application/json', 'application/yaml']);
     if (!BODY_TYPES.includes(ct) && ct !== 'application/x-yaml' && ct !== 'text/yaml') throw unsupportedMediaType(ct, ['application/json', 'application/yaml']);
-    const value = decodeBody(await readBody(req), ct);
+    const body = await readBody(req);
+    const value = ct === 'application/vnd.kubernetes.protobuf' ? decodeKubeProtobuf(body) : decodeBody(body, ct);
     const obj = asKubeObject(value);
     if (!obj) throw badRequest('the request body must be a JSON or YAML object with an object "metadata"');
     return obj;
@@ -460,6 +459,21 @@ export class ApiServer {
       this.opts.defaultWatchTimeoutSeconds,
     );
   }
+}
+
+/**
+ * An OpenAPI v2 document without definitions: kubectl's client-side validation then skips kinds it
+ * does not know (as it does for unknown CRDs), and apply falls back to its compiled-in patch metadata.
+ */
+function sendOpenApiV2(req: IncomingMessage, res: ServerResponse): void {
+  if ((req.headers.accept ?? '').includes('protobuf')) {
+    // openapi_v2.Document{swagger: "2.0"}: field 1, length-delimited.
+    const body = Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]);
+    res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'Content-Length': body.length });
+    res.end(body);
+    return;
+  }
+  sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, definitions: {} });
 }
 
 function includeObject(req: IncomingMessage): IncludeObject {

@@ -189,7 +189,9 @@ export class Registry {
         causes.push(...res.causes);
         if (res.pruned.length) {
           const unknown = res.pruned.map((p) => `unknown field "${p}"`);
-          if (opts.fieldValidation === 'Strict') throw badRequest(`strict decoding error: ${unknown.join(', ')}`);
+          if (opts.fieldValidation === 'Strict') {
+            throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${unknown.join(', ')}`);
+          }
           if (opts.fieldValidation !== 'Ignore') ctx.warnings.push(...unknown);
         }
         out = body as KubeObject;
@@ -619,6 +621,10 @@ export class Registry {
 
   private afterWrite(def: ResourceDef, entry: Entry): void {
     if (def.kind === 'CustomResourceDefinition' && def.group === 'apiextensions.k8s.io') this.refreshDefs();
+    // The service-account controller's job: every namespace gets its `default` ServiceAccount.
+    if (def.kind === 'Namespace' && def.group === '' && !this.terminating.has(entry.name)) {
+      this.ensureDefaultServiceAccount(this.find('', 'v1', 'serviceaccounts') as ResourceDef, entry.name);
+    }
     if (entry.ownerUids.length && entry.ownerUids.some((u) => !this.storage.uids.has(u))) this.scheduleGc(entry.ownerUids.find((u) => !this.storage.uids.has(u)) ?? '');
   }
 

@@ -60,6 +60,8 @@ export class ResourceStore {
     private readonly historySize: number,
   ) {
     for (const f of indexedFields) this.byField.set(f, new Map());
+    // Nothing before this store existed is in its history: older resourceVersions get 410.
+    this.evictedThroughRv = storage.currentRv;
   }
 
   get size(): number {

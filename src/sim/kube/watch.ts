@@ -55,7 +55,7 @@ export function startWatch(registry: Registry, res: ServerResponse, w: WatchRequ
   let headersSentFor = false;
   let closed = false;
   const writeLine = (line: string): void => {
-    if (closed) return;
+    if (closed || res.writableEnded) return;
     res.write(line);
     if (res.writableLength > w.maxBufferedBytes) finish();
   };
