@@ -51,6 +51,22 @@ describe('default world', () => {
   });
 });
 
+describe('endpoint configuration', () => {
+  it('an SDK client configured only through AWS_ENDPOINT_URL_EC2 reaches the local EC2', async () => {
+    const saved = process.env.AWS_ENDPOINT_URL_EC2;
+    process.env.AWS_ENDPOINT_URL_EC2 = h.ec2.endpoint;
+    const viaEnv = new E.EC2Client({ region: 'us-west-2', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'x' }, maxAttempts: 1 });
+    try {
+      const r = await viaEnv.send(new E.DescribeVpcsCommand({ VpcIds: [vpcId] }));
+      expect(r.Vpcs?.[0]?.VpcId).toBe(vpcId);
+    } finally {
+      viaEnv.destroy();
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_EC2;
+      else process.env.AWS_ENDPOINT_URL_EC2 = saved;
+    }
+  });
+});
+
 describe('VPCs, subnets and security groups', () => {
   it('CreateVpc, CreateSubnet, CreateSecurityGroup round-trip and are describable by ID and tag', async () => {
     const vpc = await c.send(new E.CreateVpcCommand({ CidrBlock: '172.16.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'team', Value: 'net' }] }] }));
