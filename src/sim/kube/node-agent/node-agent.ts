@@ -17,6 +17,7 @@ import { buildNode, nodeNameFor, nodeStatus, readyConditions, type InstanceFacts
 import { retryEc2 } from './ec2-retry.js';
 import { PodIpPool } from './pod-ip-pool.js';
 import { planPod, wantsBranchEni, type PodView } from './pod-status.js';
+import { Inflight } from './inflight.js';
 import { serialRunner } from './serial-runner.js';
 
 export interface CniSettings {
@@ -68,6 +69,10 @@ export class NodeAgent {
   private lastSlotCheck = 0;
   private lastFeatureAt = 0;
   private stopped = false;
+  private readonly inflight = new Inflight();
+  private readonly track = (p: Promise<unknown>): void => {
+    void this.inflight.track(p);
+  };
 
   constructor(
     private readonly deps: NodeAgentDeps,
@@ -80,25 +85,31 @@ export class NodeAgent {
     this.log = deps.logger.child({ node: this.name, instance: facts.instanceId });
     this.pool = new PodIpPool(podCidr);
     const onError = (what: string) => (err: unknown) => this.log.warn({ err: messageOf(err) }, `${what} failed`);
-    this.runCni = serialRunner(() => this.cniStep(), (err) => {
-      onError('cni')(err);
-      this.scheduleCni(1000);
-    });
+    this.runCni = serialRunner(
+      () => this.cniStep(),
+      (err) => {
+        onError('cni')(err);
+        this.scheduleCni(1000);
+      },
+      this.track,
+    );
     if (initialSlots) {
       this.sgpAllowed = trunkRequestAllowed({ ...initialSlots, maxInterfaces: facts.maxInterfaces });
       this.lastSlotCheck = Date.now();
     }
-    this.syncAllocatable = serialRunner(() => this.mirrorExtendedResources(), onError('allocatable sync'));
+    this.syncAllocatable = serialRunner(() => this.mirrorExtendedResources(), onError('allocatable sync'), this.track);
   }
 
   /** Registers the Node (or takes over an existing one), marks it Ready and starts the heartbeat and the CNI. */
   async start(): Promise<void> {
     await this.register();
     this.heartbeat = setInterval(() => {
-      mergePatchNodeStatus(this.deps.kubelet, this.name, { status: { conditions: readyConditions(new Date(), this.registeredAt) } }).catch((err: unknown) => {
+      if (this.stopped) return;
+      const beat = mergePatchNodeStatus(this.deps.kubelet, this.name, { status: { conditions: readyConditions(new Date(), this.registeredAt) } }).catch((err: unknown) => {
         if (isNotFound(err)) this.reregister();
         else this.log.debug({ err: messageOf(err) }, 'heartbeat failed');
       });
+      this.track(beat);
     }, this.deps.heartbeatMs);
     this.heartbeat.unref();
     this.runCni();
@@ -120,7 +131,7 @@ export class NodeAgent {
 
   private reregister(): void {
     if (this.stopped) return;
-    this.register().then(() => this.runCni(), (err: unknown) => this.log.warn({ err: messageOf(err) }, 're-registration failed'));
+    this.track(this.register().then(() => this.runCni(), (err: unknown) => this.log.warn({ err: messageOf(err) }, 're-registration failed')));
   }
 
   async stop(): Promise<void> {
@@ -129,7 +140,7 @@ export class NodeAgent {
     if (this.cniTimer) clearTimeout(this.cniTimer);
     for (const t of this.podTimers.values()) clearTimeout(t);
     this.podTimers.clear();
-    await Promise.resolve();
+    await this.inflight.drain();
   }
 
   // ---- Node object events (from the fleet)
@@ -266,6 +277,7 @@ export class NodeAgent {
           this.log.warn({ pod: key, err: messageOf(err) }, 'pod update failed; retrying');
           this.wakePod(key, Date.now() + 1000);
         },
+        this.track,
       );
       this.podRunners.set(key, run);
     }

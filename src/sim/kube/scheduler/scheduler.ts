@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { statusOf } from '../../../kube/errors.js';
 import { SupervisedInformer } from '../../../kube/informer.js';
 import type { Logger } from '../../../observability/logger.js';
+import { Inflight } from '../node-agent/inflight.js';
 import { addPod, buildNodeInfos, decideSchedule, effectiveTaints } from './decide.js';
 import { isTerminal, podRequests } from './pod-requests.js';
 import type { NodeLike, PodLike } from './types.js';
@@ -86,6 +87,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   const events = new Map<string, EventRecord>();
   const nodeShapes = new Map<string, string>();
   let stopped = false;
+  const inflight = new Inflight();
   let running = false;
   let again = false;
   let passTimer: NodeJS.Timeout | undefined;
@@ -101,7 +103,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
     // Coalesce a burst of changes (100 pods created at once) into one pass.
     passTimer = setTimeout(() => {
       passTimer = undefined;
-      void runPass();
+      void inflight.track(runPass());
     }, 20);
   };
 
@@ -314,6 +316,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
       stopped = true;
       if (passTimer) clearTimeout(passTimer);
       if (retryTimer) clearTimeout(retryTimer);
+      await inflight.drain();
       await Promise.all([pods.stop(), nodes.stop()]);
     },
   };
