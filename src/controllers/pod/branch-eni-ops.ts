@@ -162,7 +162,7 @@ export async function releaseBranch(ec2: Ec2Gateway, target: { eniId: string; as
   let associationId = target.associationId;
   if (!associationId) {
     const found = await ec2.describeTrunkInterfaceAssociations(
-      { Filters: [{ Name: 'trunk-interface-association.branch-interface-id', Values: [target.eniId] }] },
+      { Filters: [{ Name: 'trunk-interface-association.branch-interface-id', Values: [target.eniId] }], MaxResults: TRUNK_ASSOCIATIONS_PAGE },
       { priority: 'background' },
     );
     associationId = found[0]?.AssociationId;
@@ -191,3 +191,6 @@ export async function releaseBranch(ec2: Ec2Gateway, target: { eniId: string; as
 export function tagOf(eni: NetworkInterface, key: string): string | undefined {
   return (eni.TagSet ?? []).find((t) => t.Key === key)?.Value;
 }
+
+/** DescribeTrunkInterfaceAssociations accepts MaxResults 5..255 (not the 1000 of other describes). */
+export const TRUNK_ASSOCIATIONS_PAGE = 255;

@@ -76,6 +76,8 @@ interface PodMemo {
   announced?: string;
   backstopWarned?: boolean;
   firstSeenScheduled?: number;
+  /** The annotation this controller wrote (the cache may lag behind it). */
+  annotated?: string;
   /** ClientToken generation per branch index (bumped after a rollback deleted the ENI). */
   generations: Map<number, number>;
   lastFailure?: string;
@@ -308,6 +310,8 @@ class PodSideCore implements PodSide {
     // No ready trunk yet: the trunk registry's 'ready' enqueues this pod.
     if (!trunk) return Outcome.done();
     const memo = this.memo(uid);
+    // Annotated already; the cache has not caught up with our own patch yet.
+    if (memo.annotated) return Outcome.done();
     memo.firstSeenScheduled ??= this.now();
     const state = await this.nodeStateFor(trunk);
 
@@ -469,6 +473,7 @@ class PodSideCore implements PodSide {
     }
     this.ctx.events.normal(eventTarget('Pod', pod), REASON_RESOURCE_ALLOCATED, messageResourceAllocated(json));
     const memo = this.memos.get(uid);
+    if (memo) memo.annotated = json;
     const scheduledAt = scheduledTime(pod) ?? memo?.firstSeenScheduled;
     if (scheduledAt !== undefined) this.metrics.timeToAnnotation((this.now() - scheduledAt) / 1000);
     const totals = this.book.totals();

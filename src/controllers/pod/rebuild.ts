@@ -17,7 +17,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import type { BranchBook, ReleaseItem } from './book.js';
 import type { PodRef } from './branch-state.js';
-import { tagOf } from './branch-eni-ops.js';
+import { TRUNK_ASSOCIATIONS_PAGE, tagOf } from './branch-eni-ops.js';
 
 export interface RebuildDeps {
   ec2: Ec2Gateway;
@@ -58,7 +58,7 @@ export async function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo): Promise<
     { priority: 'background' },
   );
   const assocs = await deps.ec2.describeTrunkInterfaceAssociations(
-    { Filters: [{ Name: 'trunk-interface-association.trunk-interface-id', Values: [trunk.trunkEniId] }] },
+    { Filters: [{ Name: 'trunk-interface-association.trunk-interface-id', Values: [trunk.trunkEniId] }], MaxResults: TRUNK_ASSOCIATIONS_PAGE },
     { priority: 'background' },
   );
   const assocByBranch = new Map(assocs.map((a) => [a.BranchInterfaceId ?? '', a]));
