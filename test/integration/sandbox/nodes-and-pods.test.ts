@@ -164,4 +164,36 @@ describe('pods', () => {
     expect(r.stdout).toContain('pod "doomed" deleted');
     expect(await pod('doomed')).toBeUndefined();
   });
+
+  it('honours nodeSelector and taints, and retries when a node changes', async () => {
+    await admin().createNamespacedPod({ namespace: 'default', body: { ...podBody('picky'), spec: { ...podBody('picky').spec!, nodeSelector: { tier: 'gold' } } } });
+    await waitFor(
+      async () =>
+        (await failedSchedulingMessages('picky')).includes(
+          "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+        ),
+      { what: 'selector FailedScheduling' },
+    );
+    const name = env.sandbox.nodeNames()[2] as string;
+    await env.kubectlOk(['taint', 'node', name, 'dedicated=gold:NoSchedule']);
+    await env.kubectlOk(['label', 'node', name, 'tier=gold']);
+    // The node changed: the scheduler tries again at once and now explains the taint.
+    await waitFor(
+      async () =>
+        (await failedSchedulingMessages('picky')).some((m) =>
+          m.startsWith("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gold}, 2 node(s) didn't match Pod's node affinity/selector."),
+        ),
+      { what: 'taint FailedScheduling' },
+    );
+    const tolerant = podBody('tolerant');
+    tolerant.spec = { ...tolerant.spec!, nodeSelector: { tier: 'gold' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gold', effect: 'NoSchedule' }] };
+    await admin().createNamespacedPod({ namespace: 'default', body: tolerant });
+    await waitFor(async () => (await pod('tolerant'))?.spec?.nodeName === name, { what: 'tolerant bound to the gold node' });
+    // Removing the taint lets the first pod in too.
+    await env.kubectlOk(['taint', 'node', name, 'dedicated=gold:NoSchedule-']);
+    await waitFor(async () => (await pod('picky'))?.spec?.nodeName === name, { what: 'picky bound after the taint went' });
+    const wide = await env.kubectlOk(['get', 'pods', '-o', 'wide', '--field-selector', `spec.nodeName=${name}`]);
+    expect(wide).toMatch(/picky\s+1\/1\s+Running/);
+    expect(wide).toContain(name);
+  });
 });
