@@ -12,13 +12,13 @@ import type { Sandbox } from '../../../src/sim/sandbox/sandbox.js';
 export async function startTestController(
   sandbox: Sandbox,
   extra: Partial<Omit<StartControllerOptions, 'kubeConfig'>> = {},
-  env: { customNetworking?: boolean; eniConfigLabelKey?: string } = {},
+  env: { customNetworking?: boolean; eniConfigLabelKey?: string; ec2Endpoint?: string } = {},
 ): Promise<RunningController> {
   const starter = sandboxControllerStarter({ webhooks: false, podSide: false, nodeSide: { attachPollMs: 50, backoff: { baseMs: 100, maxMs: 2_000 } }, ...extra });
   const started = (await starter({
     kubeconfigPath: sandbox.kubeconfigPath,
     kubeConfig: sandbox.kubeConfigFor('controller'),
-    ec2Endpoint: sandbox.ec2.endpoint,
+    ec2Endpoint: env.ec2Endpoint ?? sandbox.ec2.endpoint,
     region: sandbox.region,
     clusterName: sandbox.clusterName,
     vpcId: sandbox.vpcId,
@@ -60,4 +60,49 @@ export function trunks(sandbox: Sandbox): EniView[] {
 
 export function instanceOfNode(n: V1Node): string {
   return (n.spec?.providerID ?? '').split('/').pop() ?? '';
+}
+
+/** An HTTP proxy in front of the local EC2 that keeps every request body, to prove what was (not) sent. */
+export interface RecordingProxy {
+  endpoint: string;
+  /** Decoded request bodies (Query protocol form data), in arrival order. */
+  bodies: string[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+  const { createServer, request } = await import('node:http');
+  const bodies: string[] = [];
+  const t = new URL(target);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      bodies.push(decodeURIComponent(body.toString('utf8').replace(/\+/g, ' ')));
+      const fwd = request(
+        { host: t.hostname, port: t.port, path: req.url, method: req.method, headers: { ...req.headers, host: t.host } },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      fwd.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      fwd.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${addr.port}`,
+    bodies,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }
