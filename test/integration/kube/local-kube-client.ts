@@ -10,7 +10,7 @@ export interface RawResponse {
 
 export function rawClient(kube: LocalKube, identity: keyof LocalKube['tokens'] = 'admin') {
   return async (method: string, path: string, body?: unknown, contentType = 'application/json', extraHeaders: Record<string, string> = {}): Promise<RawResponse> => {
-    const res = await fetch(`${kube.url}${path}`, {
+    const init = {
       method,
       headers: {
         Authorization: `Bearer ${kube.tokens[identity]}`,
@@ -18,7 +18,9 @@ export function rawClient(kube: LocalKube, identity: keyof LocalKube['tokens'] =
         ...extraHeaders,
       },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
+    };
+    // A pooled keep-alive socket may belong to a server that was just restarted: retry once.
+    const res = await fetch(`${kube.url}${path}`, init).catch(() => fetch(`${kube.url}${path}`, init));
     const text = await res.text();
     let json: any;
     try {
