@@ -320,6 +320,20 @@ export class Ec2Gateway {
     return out;
   }
 
+  /**
+   * Actions EC2 throttled within the last `withinMs` (default 60 s) or still paced below their
+   * configured rate because of it. The pod side uses this to tell a pod kept waiting that EC2
+   * throttling (not the controller) is the cause (`EC2Throttled` Warning event).
+   */
+  throttledActions(withinMs = 60_000): BudgetKey[] {
+    const now = this.now();
+    return BUDGET_KEYS.filter((k) => {
+      const s = this.pacer.state(k);
+      if (!s || s.lastThrottleAt === undefined) return false;
+      return s.currentRate < s.configuredRate || now - s.lastThrottleAt <= withinMs;
+    });
+  }
+
   /** Calls, errors and throttles per action since start. */
   stats(): Record<string, ActionStats> {
     return Object.fromEntries([...this.counts].map(([k, v]) => [k, { ...v }]));

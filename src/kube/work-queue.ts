@@ -171,6 +171,8 @@ export class WorkQueue<K extends string = string> {
   /** Keys waiting to run (queued, or re-dirtied while running), with their lane and enqueue time. */
   private readonly dirty = new Map<K, { lane: Lane; since: number }>();
   private readonly processing = new Set<K>();
+  /** Dirty keys that are also running (they wait for their run to end): len() stays O(1). */
+  private dirtyWhileRunning = 0;
   private readonly failures = new Map<K, number>();
   private readonly delayed = new Map<K, { due: number; timer: NodeJS.Timeout; lane: Lane }>();
   private readonly idleWaiters: Array<() => void> = [];
@@ -208,7 +210,9 @@ export class WorkQueue<K extends string = string> {
       return;
     }
     this.dirty.set(key, { lane, since: this.now() });
-    if (!this.processing.has(key)) {
+    if (this.processing.has(key)) {
+      this.dirtyWhileRunning++;
+    } else {
       this.lanes.get(lane)!.push(key);
       this.updateDepth();
       this.pump();
@@ -246,9 +250,7 @@ export class WorkQueue<K extends string = string> {
 
   /** Keys waiting to run (not counting delayed or running ones). */
   len(): number {
-    let n = 0;
-    for (const k of this.dirty.keys()) if (!this.processing.has(k)) n++;
-    return n;
+    return this.dirty.size - this.dirtyWhileRunning;
   }
 
   inFlight(): number {
@@ -349,6 +351,7 @@ export class WorkQueue<K extends string = string> {
     if (action.type === 'requeue' && !this.stopping) this.addAfter(key, action.delayMs, lane);
     // Dirtied while running: it runs again now (in its lane), after the delayed add if any was due sooner.
     const d = this.dirty.get(key);
+    if (d) this.dirtyWhileRunning--;
     if (d && !this.stopping) this.lanes.get(d.lane)!.push(key);
     else if (d) this.dirty.delete(key);
     this.pump();

@@ -173,6 +173,22 @@ describe('Ec2Gateway', () => {
     expect(gw.stats().DeleteNetworkInterface).toEqual({ calls: 3, errors: 2, throttles: 2 });
   });
 
+  it('reports which actions are slowed by throttling, and forgets them after recovery', async () => {
+    const ec2 = new FakeEc2();
+    ec2.handlers.AssociateTrunkInterface = (_i, n) => {
+      if (n === 1) throw serviceError('RequestLimitExceeded', 503);
+      return { InterfaceAssociation: { AssociationId: 'a-1' } };
+    };
+    gw = new Ec2Gateway({ client: ec2, config: config() });
+    expect(gw.throttledActions()).toEqual([]);
+    const p = gw.associateTrunkInterface({ BranchInterfaceId: 'eni-b', TrunkInterfaceId: 'eni-t', VlanId: 1 }, { priority: 'pod-start' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    await p;
+    expect(gw.throttledActions()).toEqual(['AssociateTrunkInterface']);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(gw.throttledActions()).toEqual([]);
+  });
+
   it('gives up after maxThrottleRetries with a throttled Ec2Error', async () => {
     const ec2 = new FakeEc2();
     ec2.handlers.CreateTags = () => {
