@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sim/sandbox/sandbox.js';
-import { kubectl, kubectlOk, type KubectlOptions, type KubectlResult } from './kubectl.js';
+import { kubectl, kubectlOk, setDefaultKubeconfig, type KubectlOptions, type KubectlResult } from './kubectl.js';
 
 export interface SandboxHandle {
   readonly sandbox: Sandbox;
@@ -36,10 +36,12 @@ export function withSandbox(opts: SandboxOptions = {}): SandboxHandle {
   let current: Sandbox | undefined;
   beforeAll(async () => {
     current = await startTestSandbox(opts);
+    setDefaultKubeconfig(current.kubeconfigPath);
   });
   afterAll(async () => {
     await current?.stop();
     current = undefined;
+    setDefaultKubeconfig(undefined);
   });
   const get = (): Sandbox => {
     if (!current) throw new Error('sandbox not started: use the handle inside tests, after beforeAll');

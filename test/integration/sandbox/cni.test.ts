@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION, ENICONFIG_GROUP, ENICONFIG_PLURAL, ENICONFIG_VERSION } from '../../../src/apis/constants.js';
 import { mergePatchNode } from '../../../src/kube/patch.js';
 import { makeSandboxEc2Client } from '../../../src/sim/sandbox/ec2-client.js';
+import { kubectlOk } from '../helpers/kubectl.js';
 import { withSandbox, type SandboxHandle } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -50,6 +51,9 @@ describe('custom networking, SecurityGroupsForPods first (the CNI upgrade race)'
     const zone = env.sandbox.nodeAgent(name as string)?.facts.availabilityZone as string;
     const history = await featureHistory(env, name as string, (f) => f.length === 2);
     expect(history).toEqual([[{ name: 'SecurityGroupsForPods' }], [{ name: 'SecurityGroupsForPods' }, { name: 'CustomNetworking', value: zone }]]);
+    // what the CNI sees with its own identity
+    const out = await kubectlOk(['get', 'cninodes', '-o', 'jsonpath={.items[*].spec.features[*].name}'], { context: 'aws-node' });
+    expect(out).toBe('SecurityGroupsForPods CustomNetworking');
   });
 
   it('created one ENIConfig per zone with its own subnet and security group in the VPC', async () => {
