@@ -175,6 +175,12 @@ export class ApiServer {
 
   private async serveResource(req: IncomingMessage, res: ServerResponse, method: string, r: Route, q: URLSearchParams, ctx: RequestContext): Promise<void> {
     const { def, namespace, name, subresource } = r;
+    if (def.kind === 'SelfSubjectReview') {
+      if (method !== 'POST' || name !== undefined) throw methodNotAllowed();
+      await readBody(req);
+      const userInfo = { username: ctx.user.username, groups: ctx.user.groups };
+      return sendJson(res, 201, { apiVersion: apiVersionOf(def), kind: def.kind, metadata: { creationTimestamp: null }, status: { userInfo } });
+    }
     const isWatch = r.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
     const dryRun = q.getAll('dryRun').includes('All');
     if (q.getAll('dryRun').some((d) => d !== 'All')) throw badRequest(`Invalid dryRun value: ${q.getAll('dryRun').join(',')}; must be "All"`);

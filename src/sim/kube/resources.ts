@@ -200,6 +200,8 @@ export function builtinResources(): ResourceDef[] {
     builtin({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true }),
     builtin({ group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false }),
     builtin({ group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false }),
+    // `kubectl auth whoami`: create-only, answered from the request's identity, never stored.
+    builtin({ group: 'authentication.k8s.io', version: 'v1', kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] }),
     builtin({
       group: 'apiextensions.k8s.io',
       version: 'v1',
