@@ -47,6 +47,11 @@ export const UNFILTERED_ACTIONS: ReadonlySet<string> = new Set(['DescribeInstanc
 /** A limiter key: an action, or `<Action>:unfiltered` for the lower describe bucket. */
 export type BudgetKey = Ec2Action | `${'DescribeInstances' | 'DescribeNetworkInterfaces' | 'DescribeSecurityGroups'}:unfiltered`;
 
+/** The one limiter every call shares when a config sets `shared` (the reference policy, for comparison). */
+export const SHARED_LIMITER_KEY = '*';
+/** What the pacer keys its limiters by. */
+export type LimiterKey = BudgetKey | typeof SHARED_LIMITER_KEY;
+
 export const AWS_BUCKETS: Readonly<Record<BudgetKey, Bucket>> = {
   CreateNetworkInterface: MUTATING_ENI,
   DeleteNetworkInterface: MUTATING_ENI,

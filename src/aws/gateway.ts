@@ -64,7 +64,7 @@ import {
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import { counter, histogram, type Registry } from '../observability/metrics.js';
-import { budgetKey, BUDGET_KEYS, type BudgetKey, type Ec2Action } from './budgets.js';
+import { budgetKey, BUDGET_KEYS, SHARED_LIMITER_KEY, type BudgetKey, type Ec2Action, type LimiterKey } from './budgets.js';
 import { clientToken } from './client-token.js';
 import { Ec2Error, toEc2Error, type Ec2ErrorClass } from './error-classes.js';
 import { defaultPacingConfig, effectiveBudgets, type PacingConfig, type Priority } from './pacing-config.js';
@@ -311,9 +311,9 @@ export class Ec2Gateway {
   }
 
   /** Rates after throttling, per budget key. */
-  pacingState(): Partial<Record<BudgetKey, KeyPacingState>> {
-    const out: Partial<Record<BudgetKey, KeyPacingState>> = {};
-    for (const k of BUDGET_KEYS) {
+  pacingState(): Partial<Record<LimiterKey, KeyPacingState>> {
+    const out: Partial<Record<LimiterKey, KeyPacingState>> = {};
+    for (const k of this.limiterKeys()) {
       const s = this.pacer.state(k);
       if (s) out[k] = s;
     }
@@ -325,9 +325,9 @@ export class Ec2Gateway {
    * configured rate because of it. The pod side uses this to tell a pod kept waiting that EC2
    * throttling (not the controller) is the cause (`EC2Throttled` Warning event).
    */
-  throttledActions(withinMs = 60_000): BudgetKey[] {
+  throttledActions(withinMs = 60_000): LimiterKey[] {
     const now = this.now();
-    return BUDGET_KEYS.filter((k) => {
+    return this.limiterKeys().filter((k) => {
       const s = this.pacer.state(k);
       if (!s || s.lastThrottleAt === undefined) return false;
       return s.currentRate < s.configuredRate || now - s.lastThrottleAt <= withinMs;
@@ -344,8 +344,12 @@ export class Ec2Gateway {
   }
 
   /** Calls waiting for a token of `key`. */
-  queued(key: BudgetKey): number {
-    return this.pacer.queued(key);
+  queued(key: LimiterKey): number {
+    return this.pacer.queued(this.config.shared ? SHARED_LIMITER_KEY : key);
+  }
+
+  private limiterKeys(): LimiterKey[] {
+    return this.config.shared ? [SHARED_LIMITER_KEY] : [...BUDGET_KEYS];
   }
 
   /** Stop: calls waiting for tokens fail with a `GatewayClosed` Ec2Error; in-flight calls finish. */
@@ -380,8 +384,9 @@ export class Ec2Gateway {
     }
   }
 
-  private async call<O>(action: Ec2Action, key: BudgetKey, make: () => Command, priority: Priority, idempotent: boolean): Promise<O> {
+  private async call<O>(action: Ec2Action, budget: BudgetKey, make: () => Command, priority: Priority, idempotent: boolean): Promise<O> {
     if (this.closed) throw closedError(action);
+    const key: LimiterKey = this.config.shared ? SHARED_LIMITER_KEY : budget;
     let throttles = 0;
     let transientRetries = 0;
     for (;;) {

@@ -20,7 +20,7 @@ import Bottleneck from 'bottleneck';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import { counter, gauge, type Registry } from '../observability/metrics.js';
-import type { Budget, BudgetKey } from './budgets.js';
+import type { Budget, LimiterKey } from './budgets.js';
 import type { AdaptiveConfig, Priority } from './pacing-config.js';
 import { DEFAULT_ADAPTIVE } from './pacing-config.js';
 
@@ -28,7 +28,7 @@ import { DEFAULT_ADAPTIVE } from './pacing-config.js';
 export const LIMITER_PRIORITY: Readonly<Record<Priority, number>> = { 'pod-start': 1, trunk: 2, release: 5, background: 7 };
 
 export interface PacerOptions {
-  budgets: Partial<Record<BudgetKey, Budget>>;
+  budgets: Partial<Record<LimiterKey, Budget>>;
   adaptive?: AdaptiveConfig;
   /** Scales the adaptive intervals (the sandbox's time scale); budgets come already scaled. */
   timeScale?: number;
@@ -40,7 +40,7 @@ export interface PacerOptions {
 }
 
 interface KeyState {
-  key: BudgetKey;
+  key: LimiterKey;
   limiter: Bottleneck;
   configured: Budget;
   currentRate: number;
@@ -62,7 +62,7 @@ export interface KeyPacingState {
 }
 
 export class Pacer {
-  private readonly states = new Map<BudgetKey, KeyState>();
+  private readonly states = new Map<LimiterKey, KeyState>();
   private adaptive: AdaptiveConfig;
   private readonly timeScale: number;
   private readonly log: Logger;
@@ -80,20 +80,20 @@ export class Pacer {
     this.log = (opts.logger ?? silentLogger()).child({ component: 'ec2-pacer' });
     this.now = opts.now ?? Date.now;
     this.m = makeMetrics(opts.registry);
-    for (const [key, budget] of Object.entries(opts.budgets) as Array<[BudgetKey, Budget]>) this.add(key, budget);
+    for (const [key, budget] of Object.entries(opts.budgets) as Array<[LimiterKey, Budget]>) this.add(key, budget);
     this.timer = setInterval(() => this.tick(), opts.tickMs ?? 50);
     this.timer.unref?.();
   }
 
   /** Run `fn` once the key's bucket has a token, ahead of queued jobs of lower priority. */
-  schedule<T>(key: BudgetKey, priority: Priority, fn: () => Promise<T>): Promise<T> {
+  schedule<T>(key: LimiterKey, priority: Priority, fn: () => Promise<T>): Promise<T> {
     const st = this.states.get(key);
     if (!st) return Promise.reject(new Error(`no EC2 budget configured for ${key}`));
     return st.limiter.schedule({ priority: LIMITER_PRIORITY[priority] }, fn);
   }
 
   /** EC2 throttled a call on `key`: lower its rate now (once per cooldown) and empty its bucket. */
-  onThrottle(key: BudgetKey): void {
+  onThrottle(key: LimiterKey): void {
     const st = this.states.get(key);
     if (!st) return;
     st.throttles++;
@@ -113,9 +113,9 @@ export class Pacer {
   }
 
   /** Apply new budgets live; a key slowed by throttling keeps its reduced fraction of the new rate. */
-  reconfigure(budgets: Partial<Record<BudgetKey, Budget>>, adaptive?: AdaptiveConfig): void {
+  reconfigure(budgets: Partial<Record<LimiterKey, Budget>>, adaptive?: AdaptiveConfig): void {
     if (adaptive) this.adaptive = adaptive;
-    for (const [key, budget] of Object.entries(budgets) as Array<[BudgetKey, Budget]>) {
+    for (const [key, budget] of Object.entries(budgets) as Array<[LimiterKey, Budget]>) {
       const st = this.states.get(key);
       if (!st) {
         this.add(key, budget);
@@ -130,7 +130,7 @@ export class Pacer {
     }
   }
 
-  state(key: BudgetKey): KeyPacingState | undefined {
+  state(key: LimiterKey): KeyPacingState | undefined {
     const st = this.states.get(key);
     if (!st) return undefined;
     return {
@@ -143,12 +143,12 @@ export class Pacer {
   }
 
   /** Jobs waiting for a token on `key`. */
-  queued(key: BudgetKey): number {
+  queued(key: LimiterKey): number {
     return this.states.get(key)?.limiter.queued() ?? 0;
   }
 
   /** Tokens available now on `key`. */
-  async tokens(key: BudgetKey): Promise<number> {
+  async tokens(key: LimiterKey): Promise<number> {
     return (await this.states.get(key)?.limiter.currentReservoir()) ?? 0;
   }
 
@@ -160,7 +160,7 @@ export class Pacer {
     await Promise.all([...this.states.values()].map((st) => st.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined)));
   }
 
-  private add(key: BudgetKey, budget: Budget): void {
+  private add(key: LimiterKey, budget: Budget): void {
     const now = this.now();
     const limiter = new Bottleneck({ reservoir: budget.burst, maxConcurrent: null });
     limiter.on('error', (err: unknown) => this.log.error({ err, action: key }, 'limiter error'));

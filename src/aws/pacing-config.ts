@@ -10,7 +10,7 @@
 //
 // Rates are absolute calls per second for this controller (they replace share × AWS bucket), bursts
 // absolute tokens. docs/tuning.md explains each knob.
-import { AWS_BUCKETS, BUDGET_KEYS, DEFAULT_ACCOUNT_SHARE, budgetFor, type Budget, type BudgetKey } from './budgets.js';
+import { AWS_BUCKETS, BUDGET_KEYS, DEFAULT_ACCOUNT_SHARE, SHARED_LIMITER_KEY, budgetFor, type Budget, type BudgetKey, type LimiterKey } from './budgets.js';
 
 /** Who a call is for; it picks the work pool and the limiter priority. */
 export const PRIORITIES = ['pod-start', 'trunk', 'release', 'background'] as const;
@@ -40,7 +40,15 @@ export interface PacingConfig {
   adaptive: AdaptiveConfig;
   /** Sandbox only: the local EC2 refills its buckets this many times faster; pace accordingly. */
   timeScale: number;
+  /**
+   * Benchmarks only: one bucket shared by every call instead of per-action budgets. With
+   * `REFERENCE_PACING` it reproduces the reference controller's policy for side-by-side runs.
+   */
+  shared?: Budget;
 }
+
+/** The reference controller's limiter: 12 calls per second, burst 18, for all EC2 calls together. */
+export const REFERENCE_PACING: Readonly<Budget> = { ratePerSecond: 12, burst: 18 };
 
 export const DEFAULT_POOLS: Readonly<Record<Priority, number>> = { 'pod-start': 32, trunk: 16, release: 8, background: 8 };
 export const DEFAULT_ADAPTIVE: Readonly<AdaptiveConfig> = {
@@ -63,8 +71,11 @@ export function defaultPacingConfig(): PacingConfig {
 }
 
 /** The limiter budget of every key under a config (share-derived, then overrides, then time scale). */
-export function effectiveBudgets(config: PacingConfig): Record<BudgetKey, Budget> {
-  const out = {} as Record<BudgetKey, Budget>;
+export function effectiveBudgets(config: PacingConfig): Partial<Record<LimiterKey, Budget>> {
+  if (config.shared) {
+    return { [SHARED_LIMITER_KEY]: { ratePerSecond: config.shared.ratePerSecond * config.timeScale, burst: config.shared.burst } };
+  }
+  const out: Partial<Record<LimiterKey, Budget>> = {};
   for (const key of BUDGET_KEYS) {
     const derived = budgetFor(key, config.accountShare);
     const rate = config.rates[key] ?? derived.ratePerSecond;
@@ -107,6 +118,17 @@ function priorityOrThrow(what: string, raw: string): Priority {
   return raw as Priority;
 }
 
+function copyConfig(base: PacingConfig): PacingConfig {
+  return {
+    ...base,
+    rates: { ...base.rates },
+    bursts: { ...base.bursts },
+    pools: { ...base.pools },
+    adaptive: { ...base.adaptive },
+    ...(base.shared ? { shared: { ...base.shared } } : {}),
+  };
+}
+
 export interface PacingFlags {
   ec2AccountShare?: string;
   ec2Rate?: string[];
@@ -117,7 +139,7 @@ export interface PacingFlags {
 
 /** Build a config from CLI flag values (commander strings); throws an error naming the bad flag. */
 export function pacingFromFlags(flags: PacingFlags, base: PacingConfig = defaultPacingConfig()): PacingConfig {
-  const c: PacingConfig = { ...base, rates: { ...base.rates }, bursts: { ...base.bursts }, pools: { ...base.pools }, adaptive: { ...base.adaptive } };
+  const c = copyConfig(base);
   if (flags.ec2AccountShare !== undefined) c.accountShare = share('--ec2-account-share', flags.ec2AccountShare);
   for (const raw of flags.ec2Rate ?? []) {
     const [k, v] = parsePair('--ec2-rate', raw);
@@ -151,7 +173,7 @@ export function pacingFromConfigMap(
   data: Readonly<Record<string, string>> | undefined,
   base: PacingConfig,
 ): { config: PacingConfig; errors: string[] } {
-  const c: PacingConfig = { ...base, rates: { ...base.rates }, bursts: { ...base.bursts }, pools: { ...base.pools }, adaptive: { ...base.adaptive } };
+  const c = copyConfig(base);
   const errors: string[] = [];
   for (const [key, value] of Object.entries(data ?? {})) {
     if (!key.startsWith('ec2-')) continue;

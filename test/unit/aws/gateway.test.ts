@@ -5,7 +5,7 @@ import { Ec2Gateway, type Ec2Sender } from '../../../src/aws/gateway.js';
 import { clientToken } from '../../../src/aws/client-token.js';
 import { Ec2Error } from '../../../src/aws/error-classes.js';
 import { AWS_BUCKETS, budgetKey, type Ec2Action } from '../../../src/aws/budgets.js';
-import { defaultPacingConfig, type PacingConfig } from '../../../src/aws/pacing-config.js';
+import { defaultPacingConfig, REFERENCE_PACING, type PacingConfig } from '../../../src/aws/pacing-config.js';
 
 interface Sent {
   action: string;
@@ -272,6 +272,24 @@ describe('Ec2Gateway', () => {
     releaseSlow();
     await vi.advanceTimersByTimeAsync(50);
     await Promise.all([slow, queuedRelease]);
+  });
+
+  it('with a shared budget (the reference policy) all actions draw from one 12/s bucket of 18', async () => {
+    const ec2 = new FakeEc2();
+    gw = new Ec2Gateway({ client: ec2, config: config({ shared: REFERENCE_PACING }) });
+    let done = 0;
+    for (let i = 0; i < 40; i++) {
+      void gw.createNetworkInterface({ SubnetId: 's' }, { priority: 'pod-start', purpose: ['ref', String(i)] }).then(() => void done++);
+      void gw.createTags({ Resources: [`eni-${i}`], Tags: [] }, { priority: 'background' }).then(() => void done++);
+    }
+    await vi.advanceTimersByTimeAsync(50);
+    expect(done).toBe(18);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(done).toBeGreaterThanOrEqual(29);
+    expect(done).toBeLessThanOrEqual(31);
+    expect(Object.keys(gw.pacingState())).toEqual(['*']);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(done).toBe(80);
   });
 
   it('reconfigure changes rates and pool sizes live', async () => {
