@@ -8,8 +8,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { startLocalEc2, type BucketSpec, type LocalEc2 } from '../../src/sim/ec2/index.js';
 import { AWS_BUCKETS } from '../../src/sim/ec2/throttle.js';
@@ -138,6 +140,61 @@ async function throttleAccuracy(seconds: number, timeScale: number): Promise<unk
 
 // ---------------------------------------------------------------- (b) throughput, server in its own process
 
+interface SdkWorkerJob {
+  ec2SdkWorker: true;
+  endpoint: string;
+  ids: string[];
+  seconds: number;
+  concurrency: number;
+}
+
+function sdkClient(endpoint: string, concurrency: number): EC2Client {
+  return new EC2Client({
+    endpoint,
+    region: 'us-west-2',
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true, httpAgent: { keepAlive: true, maxSockets: concurrency } },
+  });
+}
+
+/** One SDK client hammering DescribeNetworkInterfaces by ID; used in-thread and in worker threads. */
+async function sdkByIdRun(endpoint: string, ids: readonly string[], seconds: number, concurrency: number): Promise<{ calls: number; elapsed: number }> {
+  const client = sdkClient(endpoint, concurrency);
+  try {
+    for (let i = 0; i < 200; i++) await client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ids[i % ids.length] as string] }));
+    let m = 0;
+    return await hammer(seconds, concurrency, async () => {
+      await client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ids[m++ % ids.length] as string] }));
+    });
+  } finally {
+    client.destroy();
+  }
+}
+
+// When this module runs as a worker thread it is one more SDK client process-equivalent.
+if (!isMainThread && (workerData as SdkWorkerJob | undefined)?.ec2SdkWorker) {
+  const job = workerData as SdkWorkerJob;
+  void sdkByIdRun(job.endpoint, job.ids, job.seconds, job.concurrency).then((r) => parentPort?.postMessage(r));
+}
+
+async function sdkInWorkers(workers: number, endpoint: string, ids: string[], seconds: number, concurrency: number): Promise<{ calls: number; elapsed: number }> {
+  const results = await Promise.all(
+    Array.from({ length: workers }, () => {
+      const job: SdkWorkerJob = { ec2SdkWorker: true, endpoint, ids, seconds, concurrency };
+      const w = new Worker(fileURLToPath(import.meta.url), { workerData: job });
+      return new Promise<{ calls: number; elapsed: number }>((resolve, reject) => {
+        w.once('message', (r: { calls: number; elapsed: number }) => {
+          resolve(r);
+          void w.terminate();
+        });
+        w.once('error', reject);
+      });
+    }),
+  );
+  return { calls: results.reduce((s, r) => s + r.calls, 0), elapsed: Math.max(...results.map((r) => r.elapsed)) };
+}
+
 async function spawnServer(): Promise<{ child: ChildProcess; endpoint: string }> {
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'sim', 'ec2', '--port', '0', '--throttle', 'off'], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -179,18 +236,10 @@ async function throughput(seconds: number, concurrency: number): Promise<unknown
     });
     agent.destroy();
 
-    const client = new EC2Client({
-      endpoint,
-      region: 'us-west-2',
-      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
-      maxAttempts: 1,
-      requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true, httpAgent: { keepAlive: true, maxSockets: concurrency } },
-    });
-    for (let i = 0; i < 200; i++) await client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ids[i % ids.length] as string] }));
-    let m = 0;
-    const sdk = await hammer(seconds, concurrency, async () => {
-      await client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ids[m++ % ids.length] as string] }));
-    });
+    const sdk = await sdkByIdRun(endpoint, ids, seconds, concurrency);
+    // The SDK client, not the server, saturates first: two client threads show what the server takes.
+    const sdk2 = await sdkInWorkers(2, endpoint, ids, seconds, concurrency / 2);
+    const client = sdkClient(endpoint, concurrency);
     let k = 0;
     const sdkFiltered = await hammer(seconds, concurrency, async () => {
       await client.send(
@@ -203,6 +252,7 @@ async function throughput(seconds: number, concurrency: number): Promise<unknown
       concurrency,
       rawHttpKeepAlive: { request: 'DescribeNetworkInterfaces NetworkInterfaceId.1=<one>', calls: raw.calls, seconds: round(raw.elapsed, 2), perSecond: round(raw.calls / raw.elapsed, 0) },
       sdk: { request: 'DescribeNetworkInterfaces NetworkInterfaceIds=[one]', calls: sdk.calls, seconds: round(sdk.elapsed, 2), perSecond: round(sdk.calls / sdk.elapsed, 0) },
+      sdkTwoClientThreads: { request: 'same, two SDK clients in worker threads', calls: sdk2.calls, seconds: round(sdk2.elapsed, 2), perSecond: round(sdk2.calls / sdk2.elapsed, 0) },
       sdkTagFilter: { request: 'DescribeNetworkInterfaces tag:node.k8s.amazonaws.com/instance_id (10 of 300 match)', calls: sdkFiltered.calls, seconds: round(sdkFiltered.elapsed, 2), perSecond: round(sdkFiltered.calls / sdkFiltered.elapsed, 0) },
     };
   } finally {
@@ -315,6 +365,8 @@ export async function main(argv: string[]): Promise<void> {
   const enis = flag(argv, 'enis', 100_000);
   const timeScale = flag(argv, 'time-scale', 10);
   const started = new Date();
+  // The machine is shared: record its load so figures can be read in context.
+  const loadBefore = loadavg();
 
   console.error('ec2 bench: (a) throttle accuracy…');
   const throttle = await throttleAccuracy(seconds, timeScale);
@@ -327,7 +379,8 @@ export async function main(argv: string[]): Promise<void> {
     bench: 'ec2',
     startedAt: started.toISOString(),
     node: process.version,
-    cpus: (await import('node:os')).cpus().length,
+    cpus: cpus().length,
+    loadAverage1m: { before: round(loadBefore[0] ?? NaN), after: round(loadavg()[0] ?? NaN) },
     throttleAccuracy: throttle,
     throughput: speed,
     filteredDescribe: latency,
