@@ -196,4 +196,19 @@ describe('pods', () => {
     expect(wide).toMatch(/picky\s+1\/1\s+Running/);
     expect(wide).toContain(name);
   });
+
+  it('does not place pods on a node whose kubelet went silent, and does again once it is back', async () => {
+    const names = env.sandbox.nodeNames();
+    await Promise.all(names.map((n) => env.sandbox.nodeAgent(n)?.setReady(false)));
+    const node = await admin().readNode({ name: names[0] as string });
+    expect(node.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown' });
+    await admin().createNamespacedPod({ namespace: 'default', body: podBody('orphan') });
+    await waitFor(
+      async () => (await failedSchedulingMessages('orphan')).some((m) => m.startsWith('0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.')),
+      { what: 'unreachable FailedScheduling' },
+    );
+    await env.sandbox.nodeAgent(names[1] as string)?.setReady(true);
+    await waitFor(async () => (await pod('orphan'))?.spec?.nodeName === names[1], { what: 'orphan bound to the node that came back' });
+    await Promise.all(names.map((n) => env.sandbox.nodeAgent(n)?.setReady(true)));
+  });
 });

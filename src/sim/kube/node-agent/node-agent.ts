@@ -60,7 +60,6 @@ export class NodeAgent {
   private readonly podRunners = new Map<string, () => void>();
   private readonly podTimers = new Map<string, NodeJS.Timeout>();
   private readonly lastWritten = new Map<string, V1Pod>();
-  private readonly registeredAt = new Date();
   private heartbeat: NodeJS.Timeout | undefined;
   private cniTimer: NodeJS.Timeout | undefined;
   private readonly runCni: () => void;
@@ -69,6 +68,9 @@ export class NodeAgent {
   private lastSlotCheck = 0;
   private lastFeatureAt = 0;
   private stopped = false;
+  /** Test hook state: the kubelet stopped posting status (see setReady). */
+  private silenced = false;
+  private readyChangedAt = new Date();
   private readonly inflight = new Inflight();
   private readonly track = (p: Promise<unknown>): void => {
     void this.inflight.track(p);
@@ -104,8 +106,8 @@ export class NodeAgent {
   async start(): Promise<void> {
     await this.register();
     this.heartbeat = setInterval(() => {
-      if (this.stopped) return;
-      const beat = mergePatchNodeStatus(this.deps.kubelet, this.name, { status: { conditions: readyConditions(new Date(), this.registeredAt) } }).catch((err: unknown) => {
+      if (this.stopped || this.silenced) return;
+      const beat = mergePatchNodeStatus(this.deps.kubelet, this.name, { status: { conditions: readyConditions(new Date(), this.readyChangedAt) } }).catch((err: unknown) => {
         if (isNotFound(err)) this.reregister();
         else this.log.debug({ err: messageOf(err) }, 'heartbeat failed');
       });
@@ -125,7 +127,7 @@ export class NodeAgent {
       await mergePatchNode(this.deps.kubelet, this.name, { metadata: { labels: meta.labels }, spec: node.spec });
     }
     // Status is written through the status subresource as well: an API server may drop it on create.
-    await mergePatchNodeStatus(this.deps.kubelet, this.name, { status: nodeStatus(this.facts, new Date(), this.registeredAt) });
+    await mergePatchNodeStatus(this.deps.kubelet, this.name, { status: nodeStatus(this.facts, new Date(), this.readyChangedAt) });
     this.log.debug('node registered');
   }
 
@@ -167,6 +169,16 @@ export class NodeAgent {
     for (const k of Object.keys(alloc)) if (isExtendedResource(k) && !(k in cap)) patch[k] = null;
     if (Object.keys(patch).length === 0) return;
     await mergePatchNodeStatus(this.deps.kubelet, this.name, { status: { allocatable: patch } });
+  }
+
+  /**
+   * Test hook: `false` makes the node go silent as when kubelet dies (conditions Unknown, as the
+   * node lifecycle controller reports it; heartbeats stop); `true` brings it back Ready.
+   */
+  async setReady(ready: boolean): Promise<void> {
+    this.silenced = !ready;
+    this.readyChangedAt = new Date();
+    await mergePatchNodeStatus(this.deps.kubelet, this.name, { status: { conditions: readyConditions(new Date(), this.readyChangedAt, !ready) } });
   }
 
   /**

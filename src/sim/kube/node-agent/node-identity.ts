@@ -100,7 +100,11 @@ export function nodeLabels(facts: InstanceFacts, nodeName: string): Record<strin
   };
 }
 
-export function readyConditions(now: Date, since: Date): Record<string, unknown>[] {
+/**
+ * The node conditions kubelet posts. `unknown` is what the node lifecycle controller writes once
+ * kubelet stops posting (every condition Unknown, reason NodeStatusUnknown).
+ */
+export function readyConditions(now: Date, since: Date, unknown = false): Record<string, unknown>[] {
   const t = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const cond = (type: string, status: string, reason: string, message: string): Record<string, unknown> => ({
     type,
@@ -110,6 +114,9 @@ export function readyConditions(now: Date, since: Date): Record<string, unknown>
     lastHeartbeatTime: t(now),
     lastTransitionTime: t(since),
   });
+  if (unknown) {
+    return ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'].map((type) => cond(type, 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.'));
+  }
   return [
     cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
     cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
