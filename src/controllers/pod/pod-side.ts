@@ -360,6 +360,23 @@ class PodSideCore implements PodSide {
         }
       }
       const records = [...have.values()].filter((r) => r.index < request.value).sort((a, b) => a.index - b.index);
+      // Adopted after a crash between create and associate: finish the association first.
+      for (const r of records) {
+        if (r.associationId) continue;
+        try {
+          const assoc = await this.ctx.ec2.associateTrunkInterface(
+            { BranchInterfaceId: r.eniId, TrunkInterfaceId: trunk.trunkEniId, VlanId: r.vlanId },
+            { priority: 'pod-start', purpose: ['associate', this.ctx.settings.clusterName, r.eniId, trunk.trunkEniId, String(r.vlanId)] },
+          );
+          r.associationId = assoc.AssociationId;
+          if (assoc.AssociationId) state.setAssociation(r.eniId, assoc.AssociationId);
+        } catch (err) {
+          // Cannot finish it: let it go and make a new one on the next try.
+          const item = this.book.releaseEni({ eniId: r.eniId, nodeName, pod: ref, since: this.now(), immediate: true, orphan: false });
+          this.releaseQueue.add(item.eniId, 'low');
+          return this.allocationFailed(pod, state, undefined, r.index, memo, err);
+        }
+      }
       return await this.annotate(pod, key, uid, trunk, records);
     } finally {
       this.allocating.delete(uid);
@@ -404,23 +421,23 @@ class PodSideCore implements PodSide {
     return Outcome.requeueAfter(this.opts.capacityRecheckMs ?? 30_000);
   }
 
-  private allocationFailed(pod: V1Pod, state: NodeBranchState, vlanId: number, index: number, memo: PodMemo, err: unknown): ReconcileOutcome {
+  private allocationFailed(pod: V1Pod, state: NodeBranchState, vlanId: number | undefined, index: number, memo: PodMemo, err: unknown): ReconcileOutcome {
     const nodeName = state.nodeName;
     if (err instanceof BranchCreateError) {
-      if (err.eniLeft) {
+      if (err.eniLeft && vlanId !== undefined) {
         // Created but could not be deleted again: keep it (and its VLAN) and delete it later.
         const ref = podRef(pod);
         this.book.record(nodeName, { eniId: err.eniLeft, vlanId, pod: ref, index, phase: 'active' });
         const item = this.book.releaseEni({ eniId: err.eniLeft, nodeName, pod: ref, since: this.now(), immediate: true, orphan: false });
         this.releaseQueue.add(item.eniId, 'low');
-      } else {
+      } else if (vlanId !== undefined) {
         state.cancelReservation(vlanId);
       }
       // The token's ENI is gone (rolled back now or earlier): the next try needs a new one.
       if (err.eniCreated || err.staleToken) memo.generations.set(index, (memo.generations.get(index) ?? 0) + 1);
       this.metrics.allocationFailure(err.step);
     } else {
-      state.cancelReservation(vlanId);
+      if (vlanId !== undefined) state.cancelReservation(vlanId);
       this.metrics.allocationFailure('other');
     }
     const cause = err instanceof Error ? err.message : String(err);
