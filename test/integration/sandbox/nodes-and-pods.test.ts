@@ -199,7 +199,7 @@ describe('pods', () => {
 
   it('does not place pods on a node whose kubelet went silent, and does again once it is back', async () => {
     const names = env.sandbox.nodeNames();
-    await Promise.all(names.map((n) => env.sandbox.nodeAgent(n)?.setReady(false)));
+    await Promise.all(names.map((n) => env.sandbox.nodeAgent(n)!.setReady(false)));
     const node = await admin().readNode({ name: names[0] as string });
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown' });
     await admin().createNamespacedPod({ namespace: 'default', body: podBody('orphan') });
@@ -209,6 +209,6 @@ describe('pods', () => {
     );
     await env.sandbox.nodeAgent(names[1] as string)?.setReady(true);
     await waitFor(async () => (await pod('orphan'))?.spec?.nodeName === names[1], { what: 'orphan bound to the node that came back' });
-    await Promise.all(names.map((n) => env.sandbox.nodeAgent(n)?.setReady(true)));
+    await Promise.all(names.map((n) => env.sandbox.nodeAgent(n)!.setReady(true)));
   });
 });
