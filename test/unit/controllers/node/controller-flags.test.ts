@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { controllerOptionsFromFlags, parseAddress } from '../../../../src/cli/controller-command.js';
+
+const env = { AWS_REGION: 'us-west-2' } as NodeJS.ProcessEnv;
+
+describe('controllerOptionsFromFlags', () => {
+  it('maps flags to settings with the product defaults', () => {
+    const o = controllerOptionsFromFlags({ clusterName: 'prod' }, env);
+    expect(o.settings).toMatchObject({ clusterName: 'prod', region: 'us-west-2', customNetworking: false, fixTrunkSecurityGroups: false });
+    expect(o.health).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(o.leaderElect).toBe(false);
+    expect(o.webhooks).toMatchObject({ port: 9443, selfRegister: false });
+    expect(o.ec2.endpoint).toBeUndefined();
+  });
+
+  it('takes custom networking, the label key, pacing and the endpoint from the environment', () => {
+    const o = controllerOptionsFromFlags(
+      { clusterName: 'prod', customNetworking: true, eniconfigLabelKey: 'topology.kubernetes.io/zone', ec2Rate: ['CreateNetworkInterface=3'], leaderElect: true, webhooks: false },
+      { ...env, AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:4566' },
+    );
+    expect(o.settings).toMatchObject({ customNetworking: true, eniConfigLabelKey: 'topology.kubernetes.io/zone' });
+    expect(o.ec2.endpoint).toBe('http://127.0.0.1:4566');
+    expect(o.ec2.pacing?.rates.CreateNetworkInterface).toBe(3);
+    expect(o.leaderElect).toEqual({});
+    expect(o.webhooks).toBe(false);
+  });
+
+  it.each([
+    [{}, '--cluster-name is required'],
+    [{ clusterName: 'bad name' }, '--cluster-name'],
+    [{ clusterName: 'c', region: 'nowhere' }, '--region'],
+    [{ clusterName: 'c', vpcId: 'vpc-xyz' }, '--vpc-id'],
+    [{ clusterName: 'c', eniconfigLabelKey: 'k' }, 'only applies with --custom-networking'],
+    [{ clusterName: 'c', securityGroupsPerInterface: '17' }, '--security-groups-per-interface'],
+    [{ clusterName: 'c', branchEniCooldown: '10' }, '--branch-eni-cooldown'],
+    [{ clusterName: 'c', ec2Rate: ['Bogus=1'] }, '--ec2-rate'],
+    [{ clusterName: 'c', ec2Endpoint: 'ftp://x' }, 'must be http or https'],
+    [{ clusterName: 'c', webhookCertFile: '/c' }, '--webhook-key-file is missing'],
+    [{ clusterName: 'c', webhookFailurePolicy: 'Sometimes' }, 'Fail or Ignore'],
+    [{ clusterName: 'c', metricsAddress: 'x:99999' }, '--metrics-address'],
+    [{ clusterName: 'c', eniPermissionAccountId: '123' }, '12-digit'],
+  ])('rejects %j naming the problem', (flags, message) => {
+    expect(() => controllerOptionsFromFlags(flags, env)).toThrow(message);
+  });
+
+  it('requires a region when none is in the environment', () => {
+    expect(() => controllerOptionsFromFlags({ clusterName: 'c' }, {})).toThrow('--region is required');
+  });
+});
+
+describe('parseAddress', () => {
+  it.each([
+    ['8080', { host: '0.0.0.0', port: 8080 }],
+    [':0', { host: '0.0.0.0', port: 0 }],
+    ['127.0.0.1:9090', { host: '127.0.0.1', port: 9090 }],
+    ['[::1]:9090', { host: '::1', port: 9090 }],
+  ])('%s', (raw, want) => {
+    expect(parseAddress('--x', raw)).toEqual(want);
+  });
+});
