@@ -204,7 +204,7 @@ describe('instance types', () => {
 
 describe('timing', () => {
   it('attachments stay attaching for the configured delay, detachments stay detaching', async () => {
-    const local = await startHarness({ attachDelayMs: 150 });
+    const local = await startHarness({ attachDelayMs: 1000 });
     try {
       const lc = local.client;
       const subnet = local.ec2.defaults?.subnets[0]?.subnetId ?? '';
@@ -218,14 +218,14 @@ describe('timing', () => {
       const branch = (await lc.send(new E.CreateNetworkInterfaceCommand({ SubnetId: subnet }))).NetworkInterface?.NetworkInterfaceId;
       const early = await errorOf(lc.send(new E.AssociateTrunkInterfaceCommand({ BranchInterfaceId: branch, TrunkInterfaceId: eni, VlanId: 1 })));
       expect(early.name).toBe('IncorrectState');
-      const deadline = Date.now() + 3000;
-      while ((await status()) !== 'attached' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const deadline = Date.now() + 5000;
+      while ((await status()) !== 'attached' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       expect(await status()).toBe('attached');
       await lc.send(new E.DetachNetworkInterfaceCommand({ AttachmentId: att.AttachmentId }));
       expect(await status()).toBe('detaching');
       const stillInUse = await errorOf(lc.send(new E.DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni })));
       expect(stillInUse.name).toBe('InvalidNetworkInterface.InUse');
-      while ((await status()) !== undefined && Date.now() < deadline + 3000) await new Promise((r) => setTimeout(r, 20));
+      while ((await status()) !== undefined && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 25));
       await lc.send(new E.DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni }));
     } finally {
       await local.close();
@@ -254,7 +254,7 @@ describe('timing', () => {
   });
 
   it('a new ENI is invisible to describes during the consistency delay', async () => {
-    const local = await startHarness({ consistencyDelayMs: 200 });
+    const local = await startHarness({ consistencyDelayMs: 1000 });
     try {
       const lc = local.client;
       const subnet = local.ec2.defaults?.subnets[0]?.subnetId ?? '';
@@ -265,7 +265,7 @@ describe('timing', () => {
       expect(byFilter.NetworkInterfaces).toEqual([]);
       // The world itself knows it (the invariant checker sees everything).
       expect(local.ec2.world.listEnis().some((e) => e.networkInterfaceId === eni)).toBe(true);
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + 5000;
       let seen = 0;
       while (seen === 0 && Date.now() < deadline) {
         seen = (await lc.send(new E.DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'description', Values: ['lagging'] }] }))).NetworkInterfaces?.length ?? 0;
