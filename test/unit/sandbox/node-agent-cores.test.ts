@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { desiredFeatures, labelsToRequest, nextFeature, trunkRequestAllowed, withFeature } from '../../../src/sim/kube/node-agent/cni-features.js';
 import { archFor, buildNode, guessShape, maxPods, nodeNameFor, nodeResources, reservedCpuMilli, type InstanceFacts } from '../../../src/sim/kube/node-agent/node-identity.js';
-import { PodIpPool, podCidrForIndex } from '../../../src/sim/kube/node-agent/pod-ip-pool.js';
+import { PodCidrAllocator, PodIpPool } from '../../../src/sim/kube/node-agent/pod-ip-pool.js';
 import { isExtendedResource } from '../../../src/sim/kube/node-agent/node-agent.js';
 
 const m5: InstanceFacts = {
@@ -116,10 +116,21 @@ describe('pod IP pool', () => {
     pool.release('a');
     expect(pool.assign('b')).toBe('100.64.3.2');
   });
-  it('gives each node its own /24 of 100.64.0.0/10', () => {
-    expect(podCidrForIndex(0)).toBe('100.64.0.0/24');
-    expect(podCidrForIndex(257)).toBe('100.65.1.0/24');
-    expect(() => podCidrForIndex(20000)).toThrow(/out of range/);
+  it('gives each node its own range of 100.64.0.0/10, large enough for its max pods', () => {
+    const a = new PodCidrAllocator();
+    expect(a.next(29)).toBe('100.64.0.0/24');
+    expect(a.next(737)).toBe('100.64.4.0/22'); // aligned to its size
+    expect(a.next(110)).toBe('100.64.8.0/24');
+    const pool = new PodIpPool('100.64.4.0/22');
+    const ips = new Set(Array.from({ length: 737 }, (_, i) => pool.assign(`p${i}`)));
+    expect(ips.size).toBe(737);
+    expect(ips.has(undefined)).toBe(false);
     expect(() => new PodIpPool('100.64.0.0')).toThrow(/invalid pod CIDR/);
+  });
+
+  it('says when the pod ranges run out', () => {
+    const a = new PodCidrAllocator();
+    for (let i = 0; i < 16384; i++) a.next(29);
+    expect(() => a.next(29)).toThrow(/ran out of pod ranges/);
   });
 });

@@ -11,7 +11,8 @@ import type { Logger } from '../../../observability/logger.js';
 import { NodeAgent, type CniSettings } from './node-agent.js';
 import type { InstanceFacts } from './node-identity.js';
 import { retryEc2 } from './ec2-retry.js';
-import { podCidrForIndex } from './pod-ip-pool.js';
+import { maxPods } from './node-identity.js';
+import { PodCidrAllocator } from './pod-ip-pool.js';
 
 export interface NodeFleetOptions {
   /** Credentials of the kubelet identity (Node, Node status, Pod status, pod deletion). */
@@ -58,7 +59,7 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
   const awsNodeCustom = opts.awsNode.makeApiClient(CustomObjectsApi);
   const agents = new Map<string, NodeAgent>();
   const typeCache = new Map<string, Promise<TypeInfo>>();
-  let podCidrIndex = 0;
+  const podCidrs = new PodCidrAllocator();
 
   const pods = new SupervisedInformer<V1Pod>({
     name: 'node-agent-pods',
@@ -183,7 +184,7 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
         getPod: (key) => pods.get(key),
       },
       launched.facts,
-      podCidrForIndex(podCidrIndex++),
+      podCidrs.next(maxPods(launched.facts.maxInterfaces, launched.facts.ipv4PerInterface)),
       launched.slots,
     );
     if (agents.has(agent.name)) throw new Error(`node ${agent.name} already has an agent`);

@@ -56,8 +56,24 @@ export class PodIpPool {
   }
 }
 
-/** The n-th /24 of 100.64.0.0/10, EKS's usual range for secondary pod CIDRs: node pod ranges that never overlap the VPC. */
-export function podCidrForIndex(n: number): string {
-  if (!Number.isInteger(n) || n < 0 || n >= 2 ** 14) throw new Error(`pod CIDR index ${n} out of range 0..16383`);
-  return `100.${64 + Math.floor(n / 256)}.${n % 256}.0/24`;
+/**
+ * Hands out node pod ranges from 100.64.0.0/10 (EKS's usual range for secondary pod CIDRs, so they
+ * never overlap the VPC): a /24 per node like kube-controller-manager, or a larger block when the
+ * node's max pods do not fit in one (m5.24xlarge runs 737 pods).
+ */
+export class PodCidrAllocator {
+  private static readonly BASE = 100 * 2 ** 24 + 64 * 2 ** 16;
+  private static readonly SIZE = 2 ** 22;
+  private cursor = 0;
+
+  next(maxPods: number): string {
+    // network, .1 and broadcast are not handed out
+    let bits = 24;
+    while (2 ** (32 - bits) - 3 < maxPods && bits > 16) bits--;
+    const size = 2 ** (32 - bits);
+    const start = Math.ceil(this.cursor / size) * size;
+    if (start + size > PodCidrAllocator.SIZE) throw new Error('the sandbox ran out of pod ranges in 100.64.0.0/10');
+    this.cursor = start + size;
+    return `${intToIp(PodCidrAllocator.BASE + start)}/${bits}`;
+  }
 }
