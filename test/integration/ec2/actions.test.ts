@@ -117,6 +117,16 @@ describe('instances', () => {
     expect(byFilter.Reservations?.flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId)).toContain(inst.InstanceId);
   });
 
+  it('RunInstances with the same ClientToken launches once', async () => {
+    const input = { ImageId: 'ami-0123456789abcdef0', InstanceType: 'm5.large' as E._InstanceType, MinCount: 1, MaxCount: 1, SubnetId: subnetA, ClientToken: 'launch-once' };
+    const a = await c.send(new E.RunInstancesCommand(input));
+    const b = await c.send(new E.RunInstancesCommand(input));
+    expect(b.Instances?.[0]?.InstanceId).toBe(a.Instances?.[0]?.InstanceId);
+    expect(b.ReservationId).toBe(a.ReservationId);
+    const other = await errorOf(c.send(new E.RunInstancesCommand({ ...input, InstanceType: 'c5.large' })));
+    expect(other.name).toBe('IdempotentParameterMismatch');
+  });
+
   it('DescribeInstanceTypes returns network info from the limits data', async () => {
     const r = await c.send(new E.DescribeInstanceTypesCommand({ InstanceTypes: ['m5.large', 'c5.18xlarge'] }));
     const m5 = r.InstanceTypes?.find((t) => t.InstanceType === 'm5.large');
