@@ -118,13 +118,13 @@ function decodeMessage(buf: Buffer, schema: Schema): JsonObject {
       else if (spec.type === 'map' || spec.type === 'bytesMap') {
         const entry = decodeMessage(bytes, { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: spec.type === 'map' ? 'string' : 'bytes' } });
         const map = (out[spec.name] as JsonObject | undefined) ?? {};
-        map[String(entry.key ?? '')] = entry.value ?? '';
+        map[typeof entry.key === 'string' ? entry.key : ''] = entry.value ?? '';
         out[spec.name] = map;
         continue;
       } else if (spec.type === 'time') value = decodeMessage(bytes, TIME);
       else value = decodeMessage(bytes, spec.type);
     }
-    if (spec.repeated) ((out[spec.name] as unknown[] | undefined) ?? (out[spec.name] = [] as unknown[]) as unknown[]).push(value);
+    if (spec.repeated) ((out[spec.name] as unknown[] | undefined) ?? (out[spec.name] = [] as unknown[])).push(value);
     else out[spec.name] = value;
   }
   return out;
@@ -143,6 +143,6 @@ export function decodeKubeProtobuf(body: Buffer): JsonObject {
   if (!schema) {
     throw unsupportedMediaType(`application/vnd.kubernetes.protobuf for ${key}`, ['application/json', 'application/yaml']);
   }
-  const obj = decodeMessage(Buffer.from(String(unknown.raw ?? ''), 'base64'), schema);
+  const obj = decodeMessage(Buffer.from(typeof unknown.raw === 'string' ? unknown.raw : '', 'base64'), schema);
   return { apiVersion: typeMeta.apiVersion, kind: typeMeta.kind, ...obj, metadata: obj.metadata ?? {} };
 }

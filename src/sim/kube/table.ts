@@ -91,7 +91,7 @@ function podRow(o: KubeObject, now: number): unknown[] {
 function nodeRow(o: KubeObject, now: number): unknown[] {
   const conditions = arr(o.status?.conditions).filter(isObject);
   const readyCond = conditions.find((c) => c.type === 'Ready');
-  const states = [readyCond ? (readyCond.status === 'True' ? 'Ready' : readyCond.status === 'False' ? 'NotReady' : 'Unknown') : 'Unknown'];
+  const states = [readyCond ? (readyCond.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown'];
   if (o.spec?.unschedulable === true) states.push('SchedulingDisabled');
   const roles = Object.keys(o.metadata.labels ?? {})
     .filter((k) => k.startsWith('node-role.kubernetes.io/'))

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument -- these tests read arbitrary JSON returned by the API server */
 // The local API server's semantics over raw HTTP: errors as Status objects, optimistic
 // concurrency, subresources, binding, graceful deletion, finalizers, garbage collection,
 // paging, watches (history, 410, bookmarks, initial events) and bad input.

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- these tests read arbitrary JSON returned by the API server */
 // Test helper: raw HTTP calls against the local API server, as a given identity.
 import type { LocalKube } from '../../../src/sim/kube/index.js';
 

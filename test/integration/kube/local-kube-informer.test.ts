@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- these tests read arbitrary JSON returned by the API server */
 // @kubernetes/client-node against the local API server: informers (initial list, add/update/
 // delete, recovery after 410, reconnect after a restart on the same port), watches that lose and
 // reorder nothing under 1,000 concurrent updates, and 409 on stale writes.
@@ -130,7 +131,7 @@ describe('watch consistency', () => {
   it('rejects a stale replace through client-node with 409', async () => {
     const kube = await start();
     const api = kubeConfigFor(kube, 'admin').makeApiClient(CoreV1Api);
-    const created = await api.createNamespacedPod({ namespace: 'default', body: pod('cas') as V1Pod });
+    const created = await api.createNamespacedPod({ namespace: 'default', body: pod('cas') });
     await api.replaceNamespacedPod({ name: 'cas', namespace: 'default', body: { ...created, metadata: { ...created.metadata, labels: { a: '1' } } } });
     const err = await api
       .replaceNamespacedPod({ name: 'cas', namespace: 'default', body: { ...created, metadata: { ...created.metadata, labels: { a: '2' } } } })

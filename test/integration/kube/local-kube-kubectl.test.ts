@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- these tests read arbitrary JSON returned by the API server */
 // The real kubectl (v1.32) against the local API server over HTTPS: apply (CRDs, custom
 // resources, the shared examples, pods), get in every output, selectors, watch, describe with
 // events, label/annotate/patch, graceful delete, printer columns and identities by context.

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- these tests read arbitrary JSON returned by the API server */
 // Admission webhooks called by the local API server over HTTPS: a patching mutating hook, a
 // denying validating hook, both failure policies, a timeout, selectors, subresource rules and
 // the userInfo each identity carries.
