@@ -3,7 +3,9 @@
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   webhooks: () => import('./webhooks.js'),
   ec2: () => import('./ec2.js'),
+  'controller-nodes': () => import('./controller-nodes.js'),
   sandbox: () => import('./sandbox.js'),
+  pacing: () => import('./pacing.js'),
 };
 
 const [name, ...argv] = process.argv.slice(2);

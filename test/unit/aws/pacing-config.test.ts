@@ -35,7 +35,7 @@ describe('PacingConfig', () => {
     expect(c.accountShare).toBe(DEFAULT_ACCOUNT_SHARE);
     expect(c.accountShare).toBeLessThan(1);
     expect(c.pools).toEqual(DEFAULT_POOLS);
-    expect(effectiveBudgets(c).CreateNetworkInterface.ratePerSecond).toBeCloseTo(5 * DEFAULT_ACCOUNT_SHARE * RATE_SAFETY);
+    expect(effectiveBudgets(c).CreateNetworkInterface!.ratePerSecond).toBeCloseTo(5 * DEFAULT_ACCOUNT_SHARE * RATE_SAFETY);
   });
 
   it('parses flags; overrides are absolute and the time scale multiplies rates only', () => {
@@ -48,7 +48,7 @@ describe('PacingConfig', () => {
     });
     const b = effectiveBudgets(c);
     expect(b.CreateNetworkInterface).toEqual({ ratePerSecond: 30, burst: 10 });
-    expect(b['DescribeInstances:unfiltered'].ratePerSecond).toBe(20);
+    expect(b['DescribeInstances:unfiltered']!.ratePerSecond).toBe(20);
     expect(b.AssociateTrunkInterface).toEqual({ ratePerSecond: 5 * RATE_SAFETY * 10, burst: 48 });
     expect(c.pools['pod-start']).toBe(64);
   });
