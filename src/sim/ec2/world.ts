@@ -3,17 +3,14 @@
 // errors thrown here (Ec2Error) into EC2's XML errors. Time is injected; pending transitions
 // (attaching → attached, detaching → detached) complete lazily on the next access after their
 // deadline, so the world needs no timers.
-import { AddressPool, cidrContains, cidrOverlaps, parseCidr } from './address-pool.js';
-import { Ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
-
-export type { TagInputs } from './world-errors.js';
-export { validateTags } from './world-errors.js';
-import { IdFactory, isWellFormedId } from './ids.js';
 import type { InstanceLimitsEntry } from '../../domain/instance-limits.js';
+import { AddressPool, cidrContains, cidrOverlaps, parseCidr } from './address-pool.js';
 import { EniIndex } from './eni-index.js';
-import { malformed, MAX_TAGS_PER_RESOURCE, notFound, tagLimit, validateTags, type ResourcePrefix, type TagInputs } from './world-errors.js';
+import { Ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
+import { IdFactory, isWellFormedId } from './ids.js';
 import { instanceTypeCatalog, slotsOnCard, type InstanceTypeInfo } from './instance-types.js';
 import { TrunkAssociations } from './trunk-associations.js';
+import { malformed, MAX_TAGS_PER_RESOURCE, notFound, tagLimit, validateTags, type ResourcePrefix, type TagInputs } from './world-errors.js';
 import type {
   Attachment,
   Eni,
