@@ -96,6 +96,23 @@ describe('kube client and patch helpers against an HTTP server', () => {
     expect(seen[0]).toMatchObject({ method: 'PATCH', url: '/apis/vpcresources.k8s.aws/v1alpha1/cninodes/n1', contentType: 'application/merge-patch+json' });
   });
 
+  it('loadKubeConfig uses the in-cluster service account when run in a pod and no file is given', () => {
+    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+    process.env.KUBERNETES_SERVICE_HOST = '10.100.0.1';
+    process.env.KUBERNETES_SERVICE_PORT = '443';
+    try {
+      const kc = loadKubeConfig();
+      expect(kc.getCurrentCluster()?.server).toBe('https://10.100.0.1:443');
+      // An explicit file still wins.
+      expect(loadKubeConfig({ kubeconfig: file }).getCurrentCluster()?.server).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    } finally {
+      if (saved.host === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
+      else process.env.KUBERNETES_SERVICE_HOST = saved.host;
+      if (saved.port === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
+      else process.env.KUBERNETES_SERVICE_PORT = saved.port;
+    }
+  });
+
   it('loadKubeConfig picks a context and names a missing one', () => {
     expect(loadKubeConfig({ kubeconfig: file, context: 'other' }).getCurrentContext()).toBe('other');
     expect(() => loadKubeConfig({ kubeconfig: file, context: 'nope' })).toThrow(/no context "nope" \(known: local, other\)/);
