@@ -71,14 +71,17 @@ export function createEc2Server(deps: ServerDeps): Server {
     };
     let params: Map<string, string>;
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const rawUrl = req.url ?? '/';
+      const q = rawUrl.indexOf('?');
+      const query = q >= 0 ? rawUrl.slice(q + 1) : '';
       if (req.method === 'POST') {
         const body = await readBody(req);
         if (body === undefined) throw new Ec2Error('InvalidParameterValue', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
         params = parseQuery(body);
-        for (const [k, v] of url.searchParams) if (!params.has(k)) params.set(k, v);
+        // Parameters may also ride on the URL; the body wins.
+        if (query) for (const [k, v] of parseQuery(query)) if (!params.has(k)) params.set(k, v);
       } else if (req.method === 'GET') {
-        params = parseQuery(url.search.slice(1));
+        params = parseQuery(query);
       } else {
         throw new Ec2Error('InvalidHttpRequest', `The HTTP method ${req.method ?? ''} is not supported; use POST or GET`, 405);
       }
