@@ -181,7 +181,8 @@ export class EventRecorder {
     }
     const namespace = target.namespace || 'default';
     // Unique like client-go's `<name>.<hex nanoseconds>`; the sequence separates writes within one ms.
-    const name = `${target.name}.${(BigInt(now) * 1_000_000n + BigInt(++this.seq % 1_000_000)).toString(16)}`;
+    const suffix = `.${(BigInt(now) * 1_000_000n + BigInt(++this.seq % 1_000_000)).toString(16)}`;
+    const name = `${target.name.slice(0, 253 - suffix.length)}${suffix}`; // object names are ≤ 253 chars
     const ts = new Date(now);
     const body: CoreV1Event = {
       apiVersion: 'v1',

@@ -115,11 +115,13 @@ describe('EventRecorder', () => {
     expect(await registry.metrics()).toContain('vpcrc_events_failed_total 1');
   });
 
-  it('truncates very long messages', async () => {
+  it('truncates very long messages and keeps Event names within 253 characters', async () => {
     const { core, calls } = fakeCore();
     const rec = new EventRecorder({ core });
     rec.warning(eventTarget('Pod', pod), 'R', 'x'.repeat(5000));
+    rec.warning(eventTarget('Pod', { metadata: { name: 'p'.repeat(253), namespace: 'ns', uid: 'u' } }), 'R', 'm');
     await rec.flush();
     expect((calls[0]!.body as CoreV1Event).message).toHaveLength(1024);
+    expect((calls[1]!.body as CoreV1Event).metadata!.name!.length).toBeLessThanOrEqual(253);
   });
 });
