@@ -1,20 +1,22 @@
 // `vpcrc sandbox`: the local EC2 and Kubernetes with nodes, scheduler and (when wired in) the
 // controller; prints how to reach them, then "sandbox ready", and runs until SIGINT/SIGTERM.
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
-import { SGP_GROUP, SGP_KIND, SGP_PLURAL, SGP_VERSION } from '../apis/constants.js';
 import { createLogger } from '../observability/logger.js';
-import { makeSandboxEc2Client } from '../sim/sandbox/ec2-client.js';
 import { loadSandboxConfigFile, parseNodesSpec, resolveSettings, type SandboxSettings } from '../sim/sandbox/config.js';
-import { startSandbox, type ControllerStarter, type Sandbox } from '../sim/sandbox/sandbox.js';
+import { runDemo } from '../sim/sandbox/demo.js';
+import { startSandbox, type ControllerStarter } from '../sim/sandbox/sandbox.js';
 import { sandboxControllerStarter } from '../controllers/controller.js';
 
 export interface SandboxCommandDeps {
   /** The real controller; without it the sandbox runs as with --no-controller. */
   controllerStarter?: ControllerStarter;
+  /** The controller for --demo: allows the short demo cooldown (default: the real controller with minCooldownSeconds DEMO_COOLDOWN_SECONDS). */
+  demoControllerStarter?: ControllerStarter;
 }
+
+/** The demo shows a release within seconds; only the demo's controller accepts a cooldown below 30 s. */
+const DEMO_COOLDOWN_SECONDS = 5;
 
 const positiveNumber = (v: string): number => {
   const n = Number(v);
@@ -35,28 +37,10 @@ const nodesArg = (v: string): string => {
   return v;
 };
 
-/** A sample policy and a pod it selects, so that `kubectl get sgp,pods` has something to show. */
-async function createDemo(sandbox: Sandbox): Promise<void> {
-  const admin = sandbox.kubeConfigFor('admin');
-  const ec2 = makeSandboxEc2Client(sandbox.ec2.endpoint, sandbox.region);
-  const groups = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [sandbox.vpcId] }] }));
-  ec2.destroy();
-  const groupId = groups.SecurityGroups?.[0]?.GroupId;
-  if (!groupId) throw new Error('demo: the sandbox VPC has no security group');
-  await admin.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: SGP_GROUP,
-    version: SGP_VERSION,
-    plural: SGP_PLURAL,
-    namespace: 'default',
-    body: { apiVersion: `${SGP_GROUP}/${SGP_VERSION}`, kind: SGP_KIND, metadata: { name: 'demo', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'demo' } }, securityGroups: { groupIds: [groupId] } } },
-  });
-  await admin.makeApiClient(CoreV1Api).createNamespacedPod({
-    namespace: 'default',
-    body: { metadata: { name: 'demo-app', namespace: 'default', labels: { app: 'demo' } }, spec: { containers: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:stable' }] } },
-  });
-}
-
-export function registerSandboxCommand(program: Command, deps: SandboxCommandDeps = { controllerStarter: sandboxControllerStarter() }): void {
+export function registerSandboxCommand(
+  program: Command,
+  deps: SandboxCommandDeps = { controllerStarter: sandboxControllerStarter(), demoControllerStarter: sandboxControllerStarter({ settings: { minCooldownSeconds: DEMO_COOLDOWN_SECONDS } }) },
+): void {
   program
     .command('sandbox')
     .description('run a local EC2 and Kubernetes with nodes, a scheduler, the CNI stand-in and the controller; use it with kubectl')
@@ -71,7 +55,8 @@ export function registerSandboxCommand(program: Command, deps: SandboxCommandDep
     .option('--time-scale <x>', 'run EC2 delays and throttle refills this many times faster', positiveNumber)
     .option('--cluster-name <name>', 'cluster name used in tags (default sandbox)')
     .option('--config <file>', 'YAML file with the same settings (flags override it)')
-    .option('--demo', 'also create a sample SecurityGroupPolicy and a pod it selects')
+    .option('--demo', 'play the security-groups-for-pods story (policy, webhook, branch ENI, release) and print it; exits when done')
+    .option('--keep-running', 'with --demo: keep the sandbox running afterwards')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
     .action(async (flags: Record<string, unknown>, cmd: Command) => {
       const given = (name: string): unknown => (cmd.getOptionValueSource(name) === 'cli' ? flags[name] : undefined);
@@ -91,7 +76,8 @@ export function registerSandboxCommand(program: Command, deps: SandboxCommandDep
       const settings = resolveSettings(file, fromFlags);
       const logger = createLogger({ level: (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? (flags.logLevel as LevelWithSilent), name: 'sandbox' });
       let controller: ControllerStarter | undefined;
-      if (settings.controller && deps.controllerStarter) controller = deps.controllerStarter;
+      if (settings.controller && flags.demo && deps.demoControllerStarter) controller = deps.demoControllerStarter;
+      else if (settings.controller && deps.controllerStarter) controller = deps.controllerStarter;
       else if (settings.controller) console.log('controller: not included in this build yet; running as with --no-controller');
 
       const sandbox = await startSandbox({
@@ -107,10 +93,22 @@ export function registerSandboxCommand(program: Command, deps: SandboxCommandDep
         ...(controller ? { controller } : {}),
         logger,
       });
-      if (flags.demo) await createDemo(sandbox);
       console.log(`KUBECONFIG=${sandbox.kubeconfigPath}`);
       console.log(`AWS_ENDPOINT_URL_EC2=${sandbox.ec2.endpoint}`);
       console.log(`nodes: ${sandbox.nodeNames().length} (${settings.nodes.map((g) => `${g.instanceType}=${g.count}`).join(',')}), region ${sandbox.region}, VPC ${sandbox.vpcId}`);
+      if (flags.demo) {
+        try {
+          await runDemo(sandbox, { print: (line) => console.log(line), ...(controller === deps.demoControllerStarter ? { cooldownSeconds: DEMO_COOLDOWN_SECONDS } : {}) });
+        } catch (err) {
+          console.error(err instanceof Error ? err.message : String(err));
+          await sandbox.stop();
+          process.exit(1);
+        }
+        if (!flags.keepRunning) {
+          await sandbox.stop();
+          process.exit(0);
+        }
+      }
       console.log('sandbox ready');
 
       await new Promise<void>((resolveSignal) => {
