@@ -122,6 +122,6 @@ describe('EventRecorder', () => {
     rec.warning(eventTarget('Pod', { metadata: { name: 'p'.repeat(253), namespace: 'ns', uid: 'u' } }), 'R', 'm');
     await rec.flush();
     expect((calls[0]!.body as CoreV1Event).message).toHaveLength(1024);
-    expect((calls[1]!.body as CoreV1Event).metadata!.name!.length).toBeLessThanOrEqual(253);
+    expect((calls[1]!.body as CoreV1Event).metadata.name!.length).toBeLessThanOrEqual(253);
   });
 });
