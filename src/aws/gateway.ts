@@ -193,6 +193,7 @@ export class Ec2Gateway {
       !input.AssociationIds?.length,
       (i) => new DescribeTrunkInterfaceAssociationsCommand(i),
       opts,
+      255, // this action's MaxResults range is 5..255
     );
     return pages.flatMap((p) => p.InterfaceAssociations ?? []);
   }
@@ -369,12 +370,13 @@ export class Ec2Gateway {
     canPaginate: boolean,
     make: (input: I) => Command,
     opts: CallOptions,
+    pageSize = 1000,
   ): Promise<P[]> {
     const pages: P[] = [];
     // Paginating (MaxResults) keeps list calls out of the lower "unfiltered, unpaginated" bucket. ID
     // lookups can't paginate, but IDs count as a filter (as the local EC2 meters them), so they stay
     // in the larger bucket too; only a bare call with no IDs, filters or MaxResults draws from it.
-    let req: I = canPaginate && input.MaxResults === undefined ? { ...input, MaxResults: 1000 } : input;
+    let req: I = canPaginate && input.MaxResults === undefined ? { ...input, MaxResults: pageSize } : input;
     for (;;) {
       const unfiltered = canPaginate && !req.Filters?.length && req.MaxResults === undefined && req.NextToken === undefined;
       const page = await this.call<P>(action, budgetKey(action, unfiltered), () => make(req), opts.priority, true);

@@ -241,6 +241,15 @@ describe('Ec2Gateway', () => {
     expect(sent.find((i) => i.NetworkInterfaceIds)).not.toHaveProperty('MaxResults');
   });
 
+  it('keeps page sizes within each action range (trunk associations: at most 255)', async () => {
+    const ec2 = new FakeEc2();
+    gw = new Ec2Gateway({ client: ec2, config: config() });
+    const p = gw.describeTrunkInterfaceAssociations({ Filters: [{ Name: 'trunk-interface-association.trunk-interface-id', Values: ['eni-t'] }] }, { priority: 'background' });
+    await vi.advanceTimersByTimeAsync(50);
+    await p;
+    expect(ec2.sent[0]!.input.MaxResults).toBe(255);
+  });
+
   it('serves pod-start calls before release and background ones when tokens are scarce', async () => {
     const ec2 = new FakeEc2();
     gw = new Ec2Gateway({ client: ec2, config: config({ rates: { DeleteNetworkInterface: 1 }, bursts: { DeleteNetworkInterface: 1 } }) });
