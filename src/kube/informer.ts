@@ -4,7 +4,9 @@
 // list, a refused watch, a 500) it emits `error` and stops for good; and a handler that throws
 // inside its list path becomes an unhandled rejection. This wrapper restarts it with exponential
 // backoff after every error, restarts it when its watch keeps ending at once (a hot reconnect loop),
-// runs every handler inside try/catch, and keeps its own cache with secondary indexes.
+// runs every handler inside try/catch, reports a watch that cannot even start through `done`
+// (ReportingWatch) rather than as an unhandled rejection, and keeps its own cache with secondary
+// indexes.
 //
 //   const pods = new SupervisedInformer<V1Pod>({
 //     name: 'pods', kc, path: '/api/v1/pods', fieldSelector: 'spec.nodeName!=',
@@ -89,8 +91,30 @@ export function splitKey(key: string): { namespace?: string; name: string } {
   return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
+/**
+ * client-node's Watch rejects (instead of calling `done`) when it cannot even start a request, e.g.
+ * "No currently active cluster" or a failing exec credential plugin. ListWatch re-watches from a
+ * `done` callback without awaiting, so that rejection would be unhandled and crash the process.
+ * This Watch reports such failures through `done`, where the supervisor sees them as errors.
+ */
+export class ReportingWatch extends Watch {
+  override async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    try {
+      return await super.watch(path, queryParams, callback, done);
+    } catch (err) {
+      done(err);
+      return new AbortController();
+    }
+  }
+}
+
 export function defaultInformerFactory<T extends KubernetesObject>(kc: KubeConfig): InnerInformerFactory<T> {
-  return (args) => new ListWatch<T>(args.path, new Watch(kc), args.list, false, args.labelSelector, args.fieldSelector);
+  return (args) => new ListWatch<T>(args.path, new ReportingWatch(kc), args.list, false, args.labelSelector, args.fieldSelector);
 }
 
 export class SupervisedInformer<T extends KubernetesObject> {

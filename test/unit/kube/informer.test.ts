@@ -2,7 +2,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Registry } from 'prom-client';
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import {
+  ReportingWatch,
   SupervisedInformer,
   objectKey,
   splitKey,
@@ -206,5 +208,16 @@ describe('SupervisedInformer', () => {
     const assertion = expect(p).rejects.toThrow(/did not sync within 500 ms/);
     await vi.advanceTimersByTimeAsync(500);
     await assertion;
+  });
+});
+
+describe('ReportingWatch', () => {
+  it('reports a watch that cannot start through done instead of rejecting', async () => {
+    const kc = new KubeConfig(); // no cluster: client-node's Watch would throw
+    const errors: unknown[] = [];
+    const controller = await new ReportingWatch(kc).watch('/api/v1/pods', {}, () => {}, (err) => errors.push(err));
+    expect(controller).toBeInstanceOf(AbortController);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/No currently active cluster/);
   });
 });
