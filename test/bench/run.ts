@@ -5,7 +5,9 @@ const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   ec2: () => import('./ec2.js'),
   'controller-nodes': () => import('./controller-nodes.js'),
   sandbox: () => import('./sandbox.js'),
+  alloc: () => import('./alloc.js'),
   pacing: () => import('./pacing.js'),
+  kube: () => import('./kube.js'),
 };
 
 const [name, ...argv] = process.argv.slice(2);

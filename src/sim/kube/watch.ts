@@ -54,10 +54,18 @@ export function startWatch(registry: Registry, res: ServerResponse, w: WatchRequ
 
   let headersSentFor = false;
   let closed = false;
+  // Events of one event-loop turn go out in one write: one syscall per watcher, not per event.
+  let pending: string[] = [];
+  const flush = (): void => {
+    const lines = pending;
+    pending = [];
+    if (closed || res.writableEnded || lines.length === 0) return;
+    res.write(lines.join(''));
+    if (res.writableLength > w.maxBufferedBytes) finish();
+  };
   const writeLine = (line: string): void => {
     if (closed || res.writableEnded) return;
-    res.write(line);
-    if (res.writableLength > w.maxBufferedBytes) finish();
+    if (pending.push(line) === 1) setImmediate(flush);
   };
   const kindMeta = JSON.stringify({ kind: w.def.kind, apiVersion: apiVersionOf(w.def) }).slice(0, -1);
   const objectJson = (entry: Entry): string => {
@@ -91,6 +99,8 @@ export function startWatch(registry: Registry, res: ServerResponse, w: WatchRequ
   function finish(): void {
     if (closed) return;
     closed = true;
+    if (pending.length && !res.writableEnded) res.write(pending.join(''));
+    pending = [];
     unsubscribe();
     for (const t of timers) clearTimeout(t);
     res.end();
