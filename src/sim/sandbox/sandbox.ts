@@ -4,6 +4,7 @@
 import { CreateSecurityGroupCommand, CreateSubnetCommand, DescribeSubnetsCommand, DescribeVpcsCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type _InstanceType } from '@aws-sdk/client-ec2';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import {
   CNI_CONFIGMAP_NAME,
@@ -104,7 +105,7 @@ export const ENICONFIG_LABEL_KEY = LABEL_ZONE;
  * handshakes the sandbox's main CPU cost; kubectl and other processes use the HTTPS kubeconfig.
  * (client-node refuses http:// unless skipTLSVerify is set, hence the flag; there is no TLS.)
  */
-function inProcessKubeConfig(kube: LocalKube, user: SandboxUser): KubeConfig {
+function inProcessKubeConfig(kube: LocalKube, user: SandboxUser, agent: HttpAgent): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'local', server: kube.url, skipTLSVerify: true }],
@@ -112,6 +113,11 @@ function inProcessKubeConfig(kube: LocalKube, user: SandboxUser): KubeConfig {
     contexts: [{ name: user, cluster: 'local', user }],
     currentContext: user,
   });
+  // client-node builds a fresh http.Agent for every request, i.e. a new TCP connection each time:
+  // at hundreds of requests a second that piles up TIME_WAIT sockets. Share one keep-alive agent.
+  // (createAgent is private in client-node 1.4; if it ever goes away this is simply skipped.)
+  const inner = kc as unknown as { createAgent?: unknown };
+  if (typeof inner.createAgent === 'function') inner.createAgent = () => agent;
   return kc;
 }
 
@@ -222,7 +228,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const region = ec2.region;
     const ec2Client = makeSandboxEc2Client(ec2.endpoint, region);
     cleanups.push(() => Promise.resolve(ec2Client.destroy()));
-    const kc = (user: SandboxUser): KubeConfig => inProcessKubeConfig(kube, user);
+    const agent = new HttpAgent({ keepAlive: true });
+    cleanups.push(() => Promise.resolve(agent.destroy()));
+    const kc = (user: SandboxUser): KubeConfig => inProcessKubeConfig(kube, user, agent);
     const admin = kc('admin');
 
     await seedCluster(admin);
