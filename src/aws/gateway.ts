@@ -353,11 +353,13 @@ export class Ec2Gateway {
     return this.config.shared ? [SHARED_LIMITER_KEY] : [...BUDGET_KEYS];
   }
 
-  /** Stop: calls waiting for tokens fail with a `GatewayClosed` Ec2Error; in-flight calls finish. */
+  /**
+   * Stop: calls still waiting for a token fail with a `GatewayClosed` Ec2Error; calls that have a
+   * token (in a pool or in flight) finish, so no caller is left with a promise that never settles.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.pools.clear();
     await this.pacer.stop();
     await this.pools.onIdle();
   }

@@ -71,11 +71,6 @@ export class Pools {
   async onIdle(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.onIdle()));
   }
-
-  /** Drop calls still waiting for a slot (running ones finish). */
-  clear(): void {
-    for (const q of this.queues.values()) q.clear();
-  }
 }
 
 function size(n: number, pool: string): number {

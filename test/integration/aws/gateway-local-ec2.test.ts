@@ -51,10 +51,10 @@ describe('Ec2Gateway against the local EC2 (aws throttle profile)', () => {
     const c = ec2.control.counter('CreateNetworkInterface');
     expect(c.throttled).toBe(0);
     expect(c.calls).toBe(n);
-    // EC2 time: at least what the bucket allows ((160 - 100) / 5 = 12 s), and not far above it.
+    // EC2 time: never faster than the bucket allows ((160 - 100) / 5 = 12 s). How close to it we
+    // get is a benchmark figure (npm run bench -- pacing), not asserted here: it depends on the CPU.
     const bound = (n - AWS_BUCKETS.CreateNetworkInterface.capacity) / AWS_BUCKETS.CreateNetworkInterface.refillPerSecond;
     expect(seconds).toBeGreaterThan(bound * 0.9);
-    expect(bound / seconds).toBeGreaterThan(0.8);
   });
 
   it('the same purpose yields the same ENI, also from a restarted gateway (ClientToken)', async () => {
