@@ -18,6 +18,7 @@ import {
   REASON_SECURITY_GROUP_QUOTA_EXCEEDED,
   REASON_SECURITY_GROUP_REQUESTED,
   REASON_INVALID_SECURITY_GROUP_POLICY,
+  REASON_EC2_THROTTLED,
   messageBranchAllocationFailed,
   messageBranchAnnotationFailed,
   messageResourceAllocated,
@@ -71,6 +72,9 @@ export interface PodSide extends ControllerPart {
   whenIdle(): Promise<void>;
 }
 
+/** A pod kept waiting by throttling this long gets a Warning that names the fix (contract §4, ours). */
+const THROTTLED_WARNING_AFTER_MS = 60_000;
+
 interface PodMemo {
   /** Groups last announced with SecurityGroupRequested (so retries do not repeat it). */
   announced?: string;
@@ -97,6 +101,7 @@ class PodSideCore implements PodSide {
   private readonly podQueue: WorkQueue;
   private readonly releaseQueue: WorkQueue;
   private readonly memos = new Map<string, PodMemo>();
+  private readonly memoUidByKey = new Map<string, string>();
   /** Per node: the rebuild in progress or done for its current trunk. */
   private readonly rebuilds = new Map<string, { trunkEniId: string; done: Promise<void> }>();
   /** Pods (keys) waiting for trunk capacity, per node. */
@@ -267,10 +272,19 @@ class PodSideCore implements PodSide {
 
   // ------------------------------------------------------------------ pods
 
-  private memo(uid: string): PodMemo {
+  private memo(uid: string, key: string): PodMemo {
     let m = this.memos.get(uid);
     if (!m) this.memos.set(uid, (m = { generations: new Map() }));
+    this.memoUidByKey.set(key, uid);
     return m;
+  }
+
+  /** Forget what was remembered about the pod incarnations of a key other than `keep`. */
+  private forgetMemos(key: string, keep: string | undefined): void {
+    const uid = this.memoUidByKey.get(key);
+    if (uid === undefined || uid === keep) return;
+    this.memos.delete(uid);
+    this.memoUidByKey.delete(key);
   }
 
   private async reconcilePod(key: string): Promise<ReconcileOutcome> {
@@ -289,11 +303,8 @@ class PodSideCore implements PodSide {
       if (items.length > 0) this.log.info({ pod: key, uid: h.uid, enis: items.map((i) => i.eniId) }, 'pod gone or finished: branch ENIs handed to cooldown');
       if (h.uid !== uid) this.memos.delete(h.uid);
     }
-    if (!pod || !uid) return Outcome.done();
-    if (isTerminal(pod)) {
-      this.memos.delete(uid);
-      return Outcome.done();
-    }
+    this.forgetMemos(key, pod && !isTerminal(pod) ? uid : undefined);
+    if (!pod || !uid || isTerminal(pod)) return Outcome.done();
     const request = podEniRequest(pod.spec);
     if (!request.ok) {
       this.ctx.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ALLOCATION_FAILED, messageBranchAllocationFailed(request.errors.join('; ')));
@@ -309,7 +320,7 @@ class PodSideCore implements PodSide {
     const trunk = this.ctx.trunks.get(nodeName);
     // No ready trunk yet: the trunk registry's 'ready' enqueues this pod.
     if (!trunk) return Outcome.done();
-    const memo = this.memo(uid);
+    const memo = this.memo(uid, key);
     // Annotated already; the cache has not caught up with our own patch yet.
     if (memo.annotated) return Outcome.done();
     memo.firstSeenScheduled ??= this.now();
@@ -442,6 +453,15 @@ class PodSideCore implements PodSide {
     }
     const cause = err instanceof Error ? err.message : String(err);
     this.ctx.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ALLOCATION_FAILED, messageBranchAllocationFailed(cause));
+    const waited = memo.firstSeenScheduled !== undefined ? this.now() - memo.firstSeenScheduled : 0;
+    if (err instanceof BranchCreateError && err.class === 'throttled' && waited > THROTTLED_WARNING_AFTER_MS) {
+      this.ctx.events.warning(
+        eventTarget('Pod', pod),
+        REASON_EC2_THROTTLED,
+        `EC2 has been throttling the controller (RequestLimitExceeded) for ${Math.round(waited / 1000)}s while this pod waits for its branch ENI. ` +
+          `Fix: reduce other EC2 API callers in the account and Region, or ask AWS for higher EC2 API rate limits and raise ec2-account-share in ${'kube-system/amazon-vpc-cni'}`,
+      );
+    }
     this.log.warn({ pod: objectKey(pod), err: cause }, 'branch ENI allocation failed; retrying with backoff');
     const hints = err instanceof BranchCreateError ? { ...(err.class ? { errorClass: err.class } : {}), ...(err.retryAfterMs !== undefined ? { minDelayMs: err.retryAfterMs } : {}) } : {};
     return Outcome.retry(err, hints);
@@ -516,7 +536,7 @@ class PodSideCore implements PodSide {
       serviceAccountLabels: sa ? (sa.metadata?.labels ?? {}) : undefined,
     });
     if (!message) return;
-    this.memo(uid).backstopWarned = true;
+    this.memo(uid, objectKey(pod)).backstopWarned = true;
     this.metrics.missingResource(facts.namespace);
     this.ctx.events.warning(eventTarget('Pod', pod), REASON_MISSING_POD_ENI_RESOURCE, message);
     this.log.warn({ pod: objectKey(pod) }, 'pod matches a SecurityGroupPolicy but has no pod-eni request');

@@ -5,7 +5,7 @@
 // cooldown changed in the ConfigMap takes effect with its event on the Nodes.
 import { request } from 'node:https';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   BRANCH_ENI_DESCRIPTION,
   CNI_CONFIGMAP_NAME,
@@ -75,6 +75,9 @@ describe('contract §1: the story a user sees', () => {
   }, 60_000);
   afterAll(async () => {
     await env?.stop();
+  });
+  afterEach(async () => {
+    expect(await settledInvariants(env)).toEqual([]);
   });
 
   it('the m5.large node advertises 9 pod-eni and the trunk label', async () => {
@@ -195,6 +198,9 @@ spec:
     expect(described2.replace(/\s+/g, ' ')).toContain(`vpc.amazonaws.com/pod-eni: ${raw}`);
     expect(described2).toMatch(/ResourceAllocated\s+\S+\s+vpc-resource-controller\s+Allocated \[/);
     expect(described2).toMatch(/SecurityGroupRequested\s+.*vpc-resource-controller\s+Pod will get the following Security Groups \[/);
+    // Scheduled → annotated was measured.
+    const tta = await env.controller.ctx.registry.getSingleMetricAsString('vpcrc_pod_time_to_annotation_seconds');
+    expect(tta).toMatch(/vpcrc_pod_time_to_annotation_seconds_count 1\b/);
     expect(await settledInvariants(env)).toEqual([]);
   });
 
