@@ -59,7 +59,7 @@ export async function startPodEnv(
       ...(process.env.TEST_LOG ? { logger: createLogger({ level: process.env.TEST_LOG as 'debug' }) } : {}),
       ...opts.controller,
       settings: { minCooldownSeconds: 1, ...opts.controller?.settings },
-    } as Partial<Omit<StartControllerOptions, 'kubeConfig'>>);
+    });
   } catch (err) {
     await sandbox.stop();
     throw err;

@@ -60,7 +60,7 @@ describe('runGcPass', () => {
       ],
       {
         book,
-        podByUid: (uid) => (uid === 'u-live' ? live : uid === 'u-done' ? done : undefined) as never,
+        podByUid: (uid) => (uid === 'u-live' ? live : uid === 'u-done' ? done : undefined),
         allocating: new Set(['u-new']),
         annotatedEnis: () => new Set(['eni-annotated']),
       },
