@@ -236,7 +236,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     await seedCluster(admin);
     await installCrds(admin);
 
-    const vpcs = await ec2Client.send(new DescribeVpcsCommand({}));
+    // The local EC2's seeded VPC when there is one; otherwise the first VPC it describes.
+    const seededVpcId = ec2.defaults?.vpc.vpcId;
+    const vpcs = await ec2Client.send(new DescribeVpcsCommand(seededVpcId ? { VpcIds: [seededVpcId] } : {}));
     const vpc = vpcs.Vpcs?.[0];
     if (!vpc?.VpcId || !vpc.CidrBlock) throw new Error('the local EC2 has no VPC to put the sandbox in');
     const vpcId = vpc.VpcId;
