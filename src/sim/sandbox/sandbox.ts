@@ -1,7 +1,7 @@
 // The sandbox: a local EC2 and a local Kubernetes, instances launched in EC2 with a node agent
 // each, the scheduler, the CRDs and the usual namespaces and ConfigMap, a kubeconfig on disk, and
 // (when a starter is given) the controller. Everything talks over HTTP as in a real cluster.
-import { CreateSecurityGroupCommand, CreateSubnetCommand, DescribeSubnetsCommand, DescribeVpcsCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type _InstanceType } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, CreateSubnetCommand, DescribeSubnetsCommand, DescribeVpcsCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type RunInstancesCommandOutput, type _InstanceType } from '@aws-sdk/client-ec2';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
@@ -291,18 +291,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           // EC2 launches at most 100 instances per RunInstances call.
           for (let left = total; left > 0; left -= 100) {
             const count = Math.min(left, 100);
-            const out = await ec2Client.send(
-              new RunInstancesCommand({
-                ImageId: SANDBOX_AMI,
-                InstanceType: g.instanceType as _InstanceType,
-                SubnetId: subnetId,
-                MinCount: count,
-                MaxCount: count,
-                TagSpecifications: [
-                  { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: `${clusterName}-${g.instanceType}` }, { Key: tagClusterKey(clusterName), Value: TAG_CLUSTER_VALUE }] },
-                ],
-              }),
-            );
+            let out: RunInstancesCommandOutput;
+            try {
+              out = await ec2Client.send(
+                new RunInstancesCommand({
+                  ImageId: SANDBOX_AMI,
+                  InstanceType: g.instanceType as _InstanceType,
+                  SubnetId: subnetId,
+                  MinCount: count,
+                  MaxCount: count,
+                  TagSpecifications: [
+                    { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: `${clusterName}-${g.instanceType}` }, { Key: tagClusterKey(clusterName), Value: TAG_CLUSTER_VALUE }] },
+                  ],
+                }),
+              );
+            } catch (err) {
+              throw new Error(`cannot launch ${count} ${g.instanceType} instance(s): ${err instanceof Error ? err.message : String(err)}`);
+            }
             for (const inst of out.Instances ?? []) if (inst.InstanceId) ids.push(inst.InstanceId);
           }
         }
