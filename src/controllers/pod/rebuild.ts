@@ -53,14 +53,14 @@ export async function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo): Promise<
   const now = (): number => deps.now();
   const nodeName = trunk.nodeName;
   const log = deps.logger.child({ node: nodeName, trunk: trunk.trunkEniId });
-  const enis = await deps.ec2.describeNetworkInterfaces(
-    { Filters: [{ Name: `tag:${TAG_TRUNK_ENI_ID}`, Values: [trunk.trunkEniId] }] },
-    { priority: 'background' },
-  );
-  const assocs = await deps.ec2.describeTrunkInterfaceAssociations(
-    { Filters: [{ Name: 'trunk-interface-association.trunk-interface-id', Values: [trunk.trunkEniId] }], MaxResults: TRUNK_ASSOCIATIONS_PAGE },
-    { priority: 'background' },
-  );
+  // Both at once: the first allocation on the node waits for this.
+  const [enis, assocs] = await Promise.all([
+    deps.ec2.describeNetworkInterfaces({ Filters: [{ Name: `tag:${TAG_TRUNK_ENI_ID}`, Values: [trunk.trunkEniId] }] }, { priority: 'background' }),
+    deps.ec2.describeTrunkInterfaceAssociations(
+      { Filters: [{ Name: 'trunk-interface-association.trunk-interface-id', Values: [trunk.trunkEniId] }], MaxResults: TRUNK_ASSOCIATIONS_PAGE },
+      { priority: 'background' },
+    ),
+  ]);
   const assocByBranch = new Map(assocs.map((a) => [a.BranchInterfaceId ?? '', a]));
 
   // ENI → (pod, index, entry) from the annotations of the node's pods.
