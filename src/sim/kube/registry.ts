@@ -71,6 +71,7 @@ export class Registry {
   private readonly terminating = new Set<string>();
   private nsTimer: NodeJS.Timeout | undefined;
   private hookCache = new Map<string, { rv: number; hooks: Webhook[] }>();
+  private readonly storeCache = new WeakMap<ResourceDef, ResourceStore>();
   private closed = false;
   /** Bumped whenever the set of served resources changes (discovery, OpenAPI). */
   discoveryGeneration = 0;
@@ -109,6 +110,14 @@ export class Registry {
   }
 
   storeFor(def: ResourceDef): ResourceStore {
+    const cached = this.storeCache.get(def);
+    if (cached && this.storage.existing(def.storageKey) === cached) return cached;
+    const store = this.openStore(def);
+    this.storeCache.set(def, store);
+    return store;
+  }
+
+  private openStore(def: ResourceDef): ResourceStore {
     const sameStorage = [...this.builtins, ...this.defs].filter((d) => d.storageKey === def.storageKey);
     const extractors = sameStorage.length ? sameStorage : [def];
     return this.storage.store(
