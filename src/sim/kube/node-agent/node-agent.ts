@@ -67,6 +67,7 @@ export class NodeAgent {
   private sgpAllowed = false;
   private lastSlotCheck = 0;
   private lastFeatureAt = 0;
+  private cniFailures = 0;
   private stopped = false;
   /** Test hook state: the kubelet stopped posting status (see setReady). */
   private silenced = false;
@@ -91,7 +92,9 @@ export class NodeAgent {
       () => this.cniStep(),
       (err) => {
         onError('cni')(err);
-        this.scheduleCni(1000);
+        // Back off on repeated failures (a webhook or quota saying no) instead of retrying every second.
+        this.cniFailures += 1;
+        this.scheduleCni(Math.min(30_000, 500 * 2 ** Math.min(this.cniFailures, 6)));
       },
       this.track,
     );
@@ -272,6 +275,7 @@ export class NodeAgent {
       }
     }
     this.lastFeatureAt = Date.now();
+    this.cniFailures = 0;
     this.log.info({ feature: next }, 'CNINode feature added');
     if (nextFeature(withFeature(current?.spec?.features, next), desired)) this.scheduleCni(cni.featureDelayMs);
   }
