@@ -33,6 +33,8 @@ export interface CreateBranchInput {
   groups: readonly string[];
   /** Cross-account setups: grant INSTANCE-ATTACH to this account. */
   permissionAccountId?: string;
+  /** ENIs the caller already holds for some pod (never taken over as this create's ENI). */
+  isKnown?: (eniId: string) => boolean;
 }
 
 export interface CreatedBranch {
@@ -107,7 +109,23 @@ export async function createBranch(ec2: Ec2Gateway, input: CreateBranchInput): P
     );
   } catch (err) {
     const mismatch = err instanceof Ec2Error && err.code === 'IdempotentParameterMismatch';
-    throw new BranchCreateError('create', err, undefined, false, mismatch);
+    if (!mismatch) throw new BranchCreateError('create', err, undefined, false, false);
+    // The token was used before with other parameters: a controller killed mid-create had picked
+    // another VLAN (its tag is part of the request). That ENI exists unassociated; take it over
+    // rather than leak it and make a second one, or delete it when it no longer fits (groups).
+    const earlier = await tokenEni(ec2, input).catch(() => undefined);
+    if (!earlier) throw new BranchCreateError('create', err, undefined, false, true);
+    if (!sameSet(earlier.Groups?.map((g) => g.GroupId ?? '') ?? [], input.groups) || earlier.SubnetId !== input.trunk.subnetId) {
+      const left = await rollback(ec2, earlier.NetworkInterfaceId as string, undefined);
+      throw new BranchCreateError('create', err, left, false, true);
+    }
+    eni = earlier;
+    try {
+      await ec2.createTags({ Resources: [eni.NetworkInterfaceId as string], Tags: [{ Key: TAG_VLAN_ID, Value: String(input.vlanId) }] }, { priority: 'pod-start' });
+    } catch (tagErr) {
+      const left = await rollback(ec2, eni.NetworkInterfaceId as string, undefined);
+      throw new BranchCreateError('create', tagErr, left, true, false);
+    }
   }
   const eniId = eni.NetworkInterfaceId as string;
   let associationId: string;
@@ -143,6 +161,24 @@ export async function createBranch(ec2: Ec2Gateway, input: CreateBranchInput): P
     ...(eni.Ipv6Address ? { ipv6Address: eni.Ipv6Address } : {}),
   };
 }
+
+/** The unassociated ENI an earlier create made for this pod on this trunk under another VLAN, if any. */
+async function tokenEni(ec2: Ec2Gateway, input: CreateBranchInput): Promise<NetworkInterface | undefined> {
+  const found = await ec2.describeNetworkInterfaces(
+    {
+      Filters: [
+        { Name: `tag:${TAG_POD_UID}`, Values: [input.pod.uid] },
+        { Name: `tag:${TAG_TRUNK_ENI_ID}`, Values: [input.trunk.trunkEniId] },
+        { Name: 'status', Values: ['available'] },
+      ],
+    },
+    { priority: 'pod-start' },
+  );
+  const candidates = found.filter((e) => e.NetworkInterfaceId && !input.isKnown?.(e.NetworkInterfaceId) && tagOf(e, TAG_VLAN_ID) !== String(input.vlanId));
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().join(' ') === [...b].sort().join(' ');
 
 /** Undo a create: returns the ENI ID when it could not be deleted (the caller keeps it for a later retry). */
 async function rollback(ec2: Ec2Gateway, eniId: string, associationId: string | undefined): Promise<string | undefined> {
