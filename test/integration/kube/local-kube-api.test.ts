@@ -143,6 +143,19 @@ describe('objects', () => {
     expect(dep3.json.metadata.ownerReferences).toBeUndefined();
   });
 
+  it('deletes dependents before the owner with propagationPolicy=Foreground', async () => {
+    const owner = (await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'fg-owner' } })).json;
+    await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'fg-dep', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'fg-owner', uid: owner.metadata.uid, blockOwnerDeletion: true }] } });
+    const del = await call('DELETE', '/api/v1/namespaces/default/configmaps/fg-owner', { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' });
+    expect(del.json.metadata.finalizers).toContain('foregroundDeletion');
+    const deadline = Date.now() + 3000;
+    while ((await call('GET', '/api/v1/namespaces/default/configmaps/fg-owner')).status !== 404) {
+      if (Date.now() > deadline) throw new Error('owner not removed');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await call('GET', '/api/v1/namespaces/default/configmaps/fg-dep')).status).toBe(404);
+  });
+
   it('refuses content in a missing namespace and empties a deleted one', async () => {
     const missing = await call('POST', '/api/v1/namespaces/ghost/configmaps', { metadata: { name: 'x' } });
     expect(missing.status).toBe(404);
@@ -227,6 +240,17 @@ describe('watch', () => {
     expect(events.map((e) => e.type)).toEqual(['ADDED', 'DELETED', 'ADDED']);
     const rvs = events.map((e) => Number(e.object.metadata.resourceVersion));
     expect([...rvs].sort((a, b) => a - b)).toEqual(rvs);
+  });
+
+  it('watches one object through the legacy /watch/ path and by metadata.name', async () => {
+    const rv = (await call('GET', '/api/v1/namespaces/default/pods')).json.metadata.resourceVersion;
+    await call('POST', PODS, pod('solo'));
+    await call('POST', PODS, pod('other'));
+    await call('PATCH', `${PODS}/solo`, { metadata: { labels: { x: 'y' } } }, 'application/merge-patch+json');
+    const legacy = await readWatch(kube, `/api/v1/watch/namespaces/default/pods/solo?resourceVersion=${rv}`, (e) => e.length >= 2);
+    expect(legacy.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED solo', 'MODIFIED solo']);
+    const byName = await readWatch(kube, `${PODS}?watch=1&fieldSelector=metadata.name%3Dsolo`, (e) => e.length >= 1);
+    expect(byName.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED solo']);
   });
 
   it('sends an ERROR 410 Expired event when the resourceVersion is older than the history', async () => {
