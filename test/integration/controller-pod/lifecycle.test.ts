@@ -107,6 +107,21 @@ describe('branch ENI lifecycle on one m5.large', () => {
     await env.core.deleteNamespacedPod({ namespace: 'life', name: 'two' });
   });
 
+  it('a pod bound to a node before its trunk is ready gets its branch ENI as soon as the trunk is', async () => {
+    const [name] = await env.sandbox.addNodes('m5.large=1');
+    const pod = podManifest('life', 'early', { sgp: 'yes' });
+    pod.spec!.nodeName = name;
+    pod.spec!.containers[0]!.resources = { limits: { [RESOURCE_POD_ENI]: '1' }, requests: { [RESOURCE_POD_ENI]: '1' } };
+    await createPod(env, pod);
+    // Bound at once, while the new node has no trunk yet.
+    expect(env.controller.ctx.trunks.get(name!)).toBeUndefined();
+    const p = await waitRunningAnnotated(env, 'life', 'early', 20_000);
+    expect(p.spec?.nodeName).toBe(name);
+    const trunk = env.controller.ctx.trunks.get(name!);
+    expect(env.sandbox.ec2.world.listTrunkAssociations().find((a) => a.branchInterfaceId === annotationOf(p)![0]!.eniId)?.trunkInterfaceId).toBe(trunk?.trunkEniId);
+    await env.core.deleteNamespacedPod({ namespace: 'life', name: 'early' });
+  });
+
   it('the annotation cannot be forged: not at create, not by an admin patch; the controller may set it', async () => {
     const kubeconfig = env.sandbox.kubeconfigPath;
     const forged = JSON.stringify([{ eniId: 'eni-0123456789abcdef0', ifAddress: '02:00:00:00:00:01', privateIp: '10.0.0.99', vlanId: 7, subnetCidr: '10.0.0.0/19' }]);
