@@ -323,6 +323,8 @@ class PodSideCore implements PodSide {
     const memo = this.memo(uid, key);
     // Annotated already; the cache has not caught up with our own patch yet.
     if (memo.annotated) return Outcome.done();
+    // The CNI needs the subnet's CIDR in the annotation: without it every ENI made would be thrown away.
+    if (!trunk.subnetCidr) return Outcome.retry(new Error(`trunk of node ${nodeName} was published without its subnet CIDR`), { minDelayMs: 10_000 });
     memo.firstSeenScheduled ??= this.now();
     const state = await this.nodeStateFor(trunk);
 
