@@ -118,7 +118,12 @@ export class ApiServer {
       return sendJson(res, 200, doc);
     }
     if (path === '/openapi/v2') return sendOpenApiV2(req, res);
-    const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let segs: string[];
+    try {
+      segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw badRequest(`malformed percent-encoding in the request path: ${path}`);
+    }
     let group: string;
     let version: string;
     let rest: string[];

@@ -341,6 +341,14 @@ describe('bad input', () => {
     ['an invalid name', 'POST', '/api/v1/namespaces/default/configmaps', '{"metadata":{"name":"Bad_Name"}}', 'application/json', 422, 'Invalid'],
     ['a JSON patch on a missing path', 'PATCH', `${PODS}/dup`, '[{"op":"remove","path":"/metadata/nope/x"}]', 'application/json-patch+json', 422, 'Invalid'],
     ['a bad limit', 'GET', `${PODS}?limit=-3`, undefined, 'application/json', 400, 'BadRequest'],
+    ['a broken percent-encoding', 'GET', '/api/v1/namespaces/%E0%A4%A/pods', undefined, 'application/json', 400, 'BadRequest'],
+    ['a bad resourceVersion', 'GET', `${PODS}?resourceVersion=abc`, undefined, 'application/json', 422, 'Invalid'],
+    ['a bad label selector', 'GET', `${PODS}?labelSelector=a%3D%3D%3Db`, undefined, 'application/json', 400, 'BadRequest'],
+    ['a bad dryRun', 'POST', `${PODS}?dryRun=Maybe`, '{}', 'application/json', 400, 'BadRequest'],
+    ['a create with a resourceVersion', 'POST', PODS, '{"metadata":{"name":"rv","resourceVersion":"5"},"spec":{"containers":[{"name":"a","image":"b"}]}}', 'application/json', 400, 'BadRequest'],
+    ['a name mismatch on update', 'PUT', `${PODS}/dup`, '{"metadata":{"name":"other"}}', 'application/json', 400, 'BadRequest'],
+    ['an update of a missing object', 'PUT', `${PODS}/missing`, '{"metadata":{"name":"missing"}}', 'application/json', 404, 'NotFound'],
+    ['a protobuf body of an unsupported kind', 'POST', PODS, 'k8s\u0000junk', 'application/vnd.kubernetes.protobuf', 400, 'BadRequest'],
   ])('%s gets a Status error', async (_name, method, path, body, ct, code, reason) => {
     const res = await call(method, path, body, ct);
     expect(res.status).toBe(code);
