@@ -239,7 +239,9 @@ const SANDBOX_CREDENTIALS = { accessKeyId: 'AKIASANDBOX', secretAccessKey: 'sand
  * A ControllerStarter for the sandbox: the real controller with the controller identity's
  * kubeconfig and the local EC2. `extra` adjusts it (tests: fast attach polling, webhooks off…).
  */
-export function sandboxControllerStarter(extra: Partial<Omit<StartControllerOptions, 'kubeConfig'>> = {}): ControllerStarter {
+export function sandboxControllerStarter(
+  extra: Partial<Omit<StartControllerOptions, 'kubeConfig' | 'settings'>> & { settings?: Partial<ControllerSettings> } = {},
+): ControllerStarter {
   return async (env) => {
     const c = await startController({
       health: false,

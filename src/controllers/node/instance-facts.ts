@@ -1,9 +1,7 @@
 // What EC2 says about a node's instance (DescribeInstances is authoritative for the type, the
 // subnet and what is attached), reduced to the facts the node reconciler decides on. The
-// conversion is pure; `describeInstanceFacts` is the one EC2 read.
+// conversion is pure; the EC2 read is InstanceDescriber's (batched).
 import type { Instance, InstanceNetworkInterface } from '@aws-sdk/client-ec2';
-import type { Ec2Gateway } from '../../aws/gateway.js';
-import type { Priority } from '../../aws/pacing-config.js';
 
 export interface AttachedInterface {
   eniId: string;
@@ -72,13 +70,4 @@ export function findTrunk(facts: InstanceFacts): AttachedInterface | undefined {
 /** Device indexes taken on one network card. */
 export function usedDeviceIndexes(facts: InstanceFacts, networkCardIndex: number): number[] {
   return facts.interfaces.filter((i) => i.networkCardIndex === networkCardIndex).map((i) => i.deviceIndex);
-}
-
-/** DescribeInstances for one instance; undefined when EC2 does not know it (or it is terminated). */
-export async function describeInstanceFacts(ec2: Ec2Gateway, instanceId: string, priority: Priority): Promise<InstanceFacts | undefined> {
-  const instances = await ec2.describeInstances({ InstanceIds: [instanceId] }, { priority });
-  const inst = instances.find((i) => i.InstanceId === instanceId);
-  const facts = inst ? instanceFactsFrom(inst) : undefined;
-  if (!facts || facts.state === 'terminated' || facts.state === 'shutting-down') return undefined;
-  return facts;
 }

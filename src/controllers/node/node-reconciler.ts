@@ -42,7 +42,8 @@ import type { ControllerSettings } from '../context.js';
 import type { CNINodeObject, ENIConfigObject } from '../informers.js';
 import type { TrunkInfo, TrunkRegistry } from '../trunk-registry.js';
 import { cniNodePatch, newCniNode } from '../cninode/cninode-spec.js';
-import { describeInstanceFacts, findTrunk, usedDeviceIndexes, type AttachedInterface, type InstanceFacts } from './instance-facts.js';
+import { InstanceDescriber } from './instance-describer.js';
+import { findTrunk, usedDeviceIndexes, type AttachedInterface, type InstanceFacts } from './instance-facts.js';
 import type { NodeMetrics, NodeState } from './node-metrics.js';
 import { createAndAttachTrunk, finishRollback, setDeleteOnTermination, setTrunkGroups, TrunkCreationError } from './trunk-ec2.js';
 import { groupDriftMessage, subnetDriftMessage, trunkDrift, trunkTarget, type TrunkTarget } from './trunk-target.js';
@@ -99,12 +100,15 @@ const targetKey = (t: TrunkTarget): string => `${t.subnetId}|${[...t.groups].sor
 
 export class NodeReconciler {
   private readonly records = new Map<string, NodeRecord>();
-  private readonly subnets = new Map<string, SubnetInfo>();
+  /** Subnet CIDRs never change: one lookup per subnet, shared by concurrent reconciles. */
+  private readonly subnets = new Map<string, Promise<SubnetInfo>>();
   private readonly now: () => number;
   private readonly attachPollMs: number;
   private readonly slotRecheckMs: number;
+  private readonly describer: InstanceDescriber;
 
   constructor(private readonly d: NodeReconcilerDeps) {
+    this.describer = new InstanceDescriber({ ec2: d.ec2 });
     this.now = d.now ?? Date.now;
     this.attachPollMs = d.attachPollMs ?? 500;
     this.slotRecheckMs = d.slotRecheckMs ?? 60_000;
@@ -176,12 +180,7 @@ export class NodeReconciler {
       return this.advertise(node, rec, log);
     }
 
-    let facts: InstanceFacts | undefined;
-    try {
-      facts = await describeInstanceFacts(this.d.ec2, rec.instanceId, 'trunk');
-    } catch (err) {
-      if (!isEc2NotFound(err)) throw err;
-    }
+    const facts = await this.describer.describe(rec.instanceId);
     if (!facts) {
       this.setState(name, rec, 'instance-missing');
       log.info('instance not found or terminated; looking again later');
@@ -433,16 +432,23 @@ export class NodeReconciler {
 
   // ------------------------------------------------------------------ helpers
 
-  private async subnet(subnetId: string): Promise<SubnetInfo> {
-    const cached = this.subnets.get(subnetId);
-    if (cached) return cached;
+  private subnet(subnetId: string): Promise<SubnetInfo> {
+    let p = this.subnets.get(subnetId);
+    if (!p) {
+      p = this.lookupSubnet(subnetId);
+      // A failed lookup is not remembered: the next reconcile asks again.
+      p.catch(() => this.subnets.delete(subnetId));
+      this.subnets.set(subnetId, p);
+    }
+    return p;
+  }
+
+  private async lookupSubnet(subnetId: string): Promise<SubnetInfo> {
     const found = await this.d.ec2.describeSubnets({ SubnetIds: [subnetId] }, { priority: 'trunk' });
     const s = found.find((x) => x.SubnetId === subnetId);
     if (!s?.CidrBlock || !s.AvailabilityZone) throw toEc2Error('DescribeSubnets', { name: 'InvalidSubnetID.NotFound', message: `The subnet ID '${subnetId}' does not exist` });
     const v6 = s.Ipv6CidrBlockAssociationSet?.find((a) => a.Ipv6CidrBlockState?.State === 'associated')?.Ipv6CidrBlock;
-    const info: SubnetInfo = { subnetId, cidr: s.CidrBlock, availabilityZone: s.AvailabilityZone, vpcId: s.VpcId ?? '', ...(v6 ? { v6Cidr: v6 } : {}) };
-    this.subnets.set(subnetId, info);
-    return info;
+    return { subnetId, cidr: s.CidrBlock, availabilityZone: s.AvailabilityZone, vpcId: s.VpcId ?? '', ...(v6 ? { v6Cidr: v6 } : {}) };
   }
 
   private pollDelay(n: number): number {

@@ -10,7 +10,8 @@ import { NodeReconciler } from './node-reconciler.js';
 import { nodeChangeMatters, nodesUsingEniConfig } from './node-watch.js';
 
 export interface NodeSideOptions {
-  /** Parallel node reconciles. Default 16 (EC2 pacing is the real limit). */
+  /** Parallel node reconciles. Default 64: a reconcile mostly waits (EC2 pacing, API calls), and when
+   *  hundreds of nodes join at once the per-node latency × concurrency, not EC2, would set the pace. */
   concurrency?: number;
   /** First look at a new trunk attachment after this long. Default 500 ms. */
   attachPollMs?: number;
@@ -43,7 +44,7 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
   });
   const queue = new WorkQueue({
     name: 'node',
-    concurrency: opts.concurrency ?? 16,
+    concurrency: opts.concurrency ?? 64,
     reconcile: (key, rc) => reconciler.reconcile(key, rc),
     registry: ctx.registry,
     logger: log,

@@ -4,14 +4,14 @@
 import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type V1Node } from '@kubernetes/client-node';
 import { CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION } from '../../../src/apis/constants.js';
 import type { CNINode } from '../../../src/apis/cninode.js';
-import { sandboxControllerStarter, type RunningController, type StartControllerOptions } from '../../../src/controllers/controller.js';
+import { sandboxControllerStarter, type RunningController } from '../../../src/controllers/controller.js';
 import type { EniView } from '../../../src/sim/ec2/index.js';
 import type { Sandbox } from '../../../src/sim/sandbox/sandbox.js';
 
 /** Starts the controller against the sandbox (no webhooks, no pod side unless asked, fast attach polling). */
 export async function startTestController(
   sandbox: Sandbox,
-  extra: Partial<Omit<StartControllerOptions, 'kubeConfig'>> = {},
+  extra: Parameters<typeof sandboxControllerStarter>[0] = {},
   env: { customNetworking?: boolean; eniConfigLabelKey?: string; ec2Endpoint?: string } = {},
 ): Promise<RunningController> {
   const starter = sandboxControllerStarter({ webhooks: false, podSide: false, nodeSide: { attachPollMs: 50, backoff: { baseMs: 100, maxMs: 2_000 } }, ...extra });
