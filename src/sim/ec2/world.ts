@@ -208,7 +208,9 @@ export class World {
   getInstance(id: string): Instance | undefined {
     return this.instances.get(id);
   }
+  /** An ENI by ID (pending attachments settled first, so tests read the current state). */
   getEni(id: string): Eni | undefined {
+    this.tick();
     return this.enis.get(id);
   }
   getAssociation(id: string): TrunkAssociation | undefined {
