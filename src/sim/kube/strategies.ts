@@ -166,6 +166,8 @@ function validateContainers(spec: JsonObject, list: string, required: boolean, c
 
 /** Pod updates may only change images, activeDeadlineSeconds, tolerations (additions) and a few more. */
 function podSpecUpdateAllowed(oldSpec: JsonObject, newSpec: JsonObject): boolean {
+  // Most updates leave the spec alone: compare serializations before building neutral copies.
+  if (JSON.stringify(oldSpec) === JSON.stringify(newSpec)) return true;
   const neutral = (spec: JsonObject): JsonObject => {
     const c = structuredClone(spec);
     for (const list of ['containers', 'initContainers']) {
