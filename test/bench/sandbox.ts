@@ -1,5 +1,5 @@
 // Sandbox bench: how fast nodes join and pods start, and that an idle sandbox stays idle.
-//   npm run bench -- sandbox [--nodes 200] [--pods 3000] [--idle-seconds 5] [--throttle aws|off]
+//   npm run bench -- sandbox [--nodes 200] [--pods 3000] [--idle-seconds 20] [--throttle aws|off]
 // Writes test/bench/results/sandbox.json.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,8 @@ function flag(argv: string[], name: string, fallback: string): string {
 export async function main(argv: string[]): Promise<void> {
   const nodes = Number(flag(argv, 'nodes', '200'));
   const podCount = Number(flag(argv, 'pods', '3000'));
-  const idleSeconds = Number(flag(argv, 'idle-seconds', '5'));
+  // At least two heartbeat periods (10 s), so the window sees every node's heartbeats.
+  const idleSeconds = Number(flag(argv, 'idle-seconds', '20'));
   const throttle = flag(argv, 'throttle', 'aws') as 'aws' | 'off';
   if (!Number.isInteger(nodes) || nodes < 1 || !Number.isInteger(podCount) || podCount < 0) throw new Error('--nodes and --pods must be whole numbers');
   const dir = mkdtempSync(join(tmpdir(), 'vpcrc-bench-sandbox-'));

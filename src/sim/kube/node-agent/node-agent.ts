@@ -108,14 +108,20 @@ export class NodeAgent {
   /** Registers the Node (or takes over an existing one), marks it Ready and starts the heartbeat and the CNI. */
   async start(): Promise<void> {
     await this.register();
-    this.heartbeat = setInterval(() => {
+    const beat = (): void => {
       if (this.stopped || this.silenced) return;
-      const beat = mergePatchNodeStatus(this.deps.kubelet, this.name, { status: { conditions: readyConditions(new Date(), this.readyChangedAt) } }).catch((err: unknown) => {
+      const p = mergePatchNodeStatus(this.deps.kubelet, this.name, { status: { conditions: readyConditions(new Date(), this.readyChangedAt) } }).catch((err: unknown) => {
         if (isNotFound(err)) this.reregister();
         else this.log.debug({ err: messageOf(err) }, 'heartbeat failed');
       });
-      this.track(beat);
-    }, this.deps.heartbeatMs);
+      this.track(p);
+    };
+    // Kubelets are not in step: a random phase spreads the heartbeats of nodes that joined together.
+    this.heartbeat = setTimeout(() => {
+      beat();
+      this.heartbeat = setInterval(beat, this.deps.heartbeatMs);
+      this.heartbeat.unref();
+    }, Math.random() * this.deps.heartbeatMs);
     this.heartbeat.unref();
     this.runCni();
   }
@@ -141,7 +147,7 @@ export class NodeAgent {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.heartbeat) clearTimeout(this.heartbeat); // also clears an interval
     if (this.cniTimer) clearTimeout(this.cniTimer);
     for (const t of this.podTimers.values()) clearTimeout(t);
     this.podTimers.clear();
