@@ -106,12 +106,17 @@ function conditions(state: State, names: string[], since: string): Record<string
     ...(message ? { message } : {}),
   });
   const running = state === 'running';
-  const notReady = state === 'creating' ? ['ContainersNotReady', `containers with unready status: [${names.join(' ')}]`] : ['PodCompleted', undefined];
+  // Why Ready/ContainersReady are False: containers still being created, or the pod has finished.
+  const [reason, message] = running
+    ? [undefined, undefined]
+    : state === 'creating'
+      ? ['ContainersNotReady', `containers with unready status: [${names.join(' ')}]`]
+      : ['PodCompleted', undefined];
   return [
     c('PodReadyToStartContainers', state !== 'creating'),
-    c('Initialized', true, state === 'running' || state === 'creating' ? undefined : 'PodCompleted'),
-    c('Ready', running, ...(running ? [] : notReady) as [string?, string?]),
-    c('ContainersReady', running, ...(running ? [] : notReady) as [string?, string?]),
+    c('Initialized', true, running || state === 'creating' ? undefined : 'PodCompleted'),
+    c('Ready', running, reason, message),
+    c('ContainersReady', running, reason, message),
     c('PodScheduled', true),
   ];
 }
