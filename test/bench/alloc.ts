@@ -26,10 +26,11 @@
 // the reference, and reports the ratio of wall times. `--competing-share F` adds a client spending F
 // of each branch-ENI bucket's refill for the whole burst.
 //
-// Writes test/bench/results/alloc-<pacing>-<timestamp>.json and alloc-latest.json.
+// Writes test/bench/results/alloc-<pacing>[-competing-F]-<timestamp>.json and alloc-latest.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { LABEL_HAS_TRUNK_ATTACHED, RESOURCE_POD_ENI, SGP_GROUP, SGP_KIND, SGP_PLURAL, SGP_VERSION } from '../../src/apis/constants.js';
@@ -91,6 +92,14 @@ export interface AllocResult {
   scheduledAfterStart: { p50: number; max: number };
   setup: { nodesAndTrunksRealSeconds: number; refillWaitRealSeconds: number; podCreateRealSeconds: number };
   loadAverage: { before: number; after: number };
+  /**
+   * How the bench process itself fared during the burst (sandbox and controller share it): CPU
+   * seconds used, and event-loop delay. A starved process (busy machine) shows long delays; its
+   * wall time then measures the machine, not the pacing: lower --time-scale.
+   */
+  process: { cpuSeconds: number; cpuPerRealSecond: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number };
+  /** Pods annotated per simulated second between 20 % and 80 % of the burst (the sustained rate). */
+  sustainedPodsPerSecond: number;
 }
 
 export function parseAllocArgs(argv: string[]): { options: AllocOptions; both: boolean } {
@@ -246,6 +255,9 @@ export async function runAlloc(o: AllocOptions): Promise<AllocResult> {
         : undefined;
 
     // The burst: every pod created as fast as the API server takes them (50 requests in flight).
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < o.pods; i += 50) {
       await Promise.all(
@@ -263,6 +275,8 @@ export async function runAlloc(o: AllocOptions): Promise<AllocResult> {
       completed = false;
       console.error(err instanceof Error ? err.message : String(err));
     }
+    const cpu = process.cpuUsage(cpu0);
+    loop.disable();
     const competitorCounts = await competitor?.stop();
     times.stop();
     const counters = sandbox.ec2.control.counterSnapshot();
@@ -285,6 +299,9 @@ export async function runAlloc(o: AllocOptions): Promise<AllocResult> {
     const annotatedAt = entries.map((t) => t.annotatedAt).filter((t): t is number => t !== undefined);
     const tta = entries.filter((t) => t.annotatedAt !== undefined && t.scheduledAt !== undefined).map((t) => ((t.annotatedAt as number) - (t.scheduledAt as number)) / 1000);
     const sched = entries.filter((t) => t.scheduledAt !== undefined).map((t) => ((t.scheduledAt as number) - t0) / 1000);
+    const sortedAnn = [...annotatedAt].sort((x, y) => x - y);
+    const at = (q: number): number => sortedAnn[Math.min(sortedAnn.length - 1, Math.floor(q * sortedAnn.length))] ?? t0;
+    const sustained = sortedAnn.length >= 10 ? (0.6 * sortedAnn.length) / (((at(0.8) - at(0.2)) / 1000) * o.timeScale) : 0;
     const wallReal = ((completed ? Math.max(...annotatedAt) : performance.now()) - t0) / 1000;
 
     const demand: Record<string, ActionDemand> = {};
@@ -338,6 +355,13 @@ export async function runAlloc(o: AllocOptions): Promise<AllocResult> {
       },
       scheduledAfterStart: { p50: round(percentile(sched, 0.5) * o.timeScale, 2), max: round(percentile(sched, 1) * o.timeScale, 2) },
       setup: { nodesAndTrunksRealSeconds: round(nodesAndTrunksRealSeconds, 1), refillWaitRealSeconds: round(refillWaitRealSeconds, 1), podCreateRealSeconds: round(podCreateRealSeconds, 2) },
+      process: {
+        cpuSeconds: round((cpu.user + cpu.system) / 1e6, 1),
+        cpuPerRealSecond: round((cpu.user + cpu.system) / 1e6 / wallReal, 2),
+        eventLoopDelayP99Ms: round(loop.percentile(99) / 1e6, 1),
+        eventLoopDelayMaxMs: round(loop.max / 1e6, 1),
+      },
+      sustainedPodsPerSecond: round(sustained, 2),
       loadAverage: { before: round(load0, 2), after: round((await import('node:os')).loadavg()[0] ?? 0, 2) },
     };
   } finally {
@@ -367,7 +391,8 @@ export async function main(argv: string[]): Promise<void> {
     const r = await runAlloc({ ...options, pacing });
     results.push(r);
     console.log(summary(r));
-    writeFileSync(join(out, `alloc-${pacing}-${r.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(r, null, 2)}\n`);
+    const tag = options.competingShare > 0 ? `${pacing}-competing-${options.competingShare}` : pacing;
+    writeFileSync(join(out, `alloc-${tag}-${r.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(r, null, 2)}\n`);
   }
   const [ours, reference] = results;
   const doc =
