@@ -362,6 +362,8 @@ class PodSideCore implements PodSide {
             generation,
             vlanId,
             groups,
+            // Never take over (as an earlier attempt's ENI) one this controller already holds.
+            isKnown: (eniId) => this.book.knows(eniId),
             ...(this.ctx.settings.eniPermissionAccountId ? { permissionAccountId: this.ctx.settings.eniPermissionAccountId } : {}),
           });
           const rec = { eniId: created.eniId, vlanId, associationId: created.associationId, pod: ref, index, macAddress: created.macAddress, privateIp: created.privateIp, phase: 'active' as const };
