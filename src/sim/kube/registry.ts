@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Admission, AdmissionAttributes, Operation, Webhook } from './admission.js';
 import type { UserInfo } from './auth.js';
 import { crdResourceDefs, establishedStatus } from './crd-resources.js';
+import { FOREGROUND_FINALIZER, GarbageCollector, NamespaceTerminator, ORPHAN_FINALIZER, readyToRemove } from './garbage-collector.js';
 import {
   KubeError,
   STALE_OBJECT_MESSAGE,
@@ -53,9 +54,6 @@ export const PATCH_CONTENT_TYPES: Record<string, PatchType> = {
 };
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
-const SYSTEM_USER: UserInfo = { username: 'system:apiserver', groups: ['system:masters'] };
-const FOREGROUND = 'foregroundDeletion';
-const ORPHAN = 'orphan';
 
 function randomSuffix(): string {
   let s = '';
@@ -66,13 +64,10 @@ function randomSuffix(): string {
 export class Registry {
   private defs: ResourceDef[] = [];
   private readonly builtins: ResourceDef[];
-  private readonly gcQueue: string[] = [];
-  private gcScheduled = false;
-  private readonly terminating = new Set<string>();
-  private nsTimer: NodeJS.Timeout | undefined;
+  private readonly gc: GarbageCollector;
+  private readonly namespaces: NamespaceTerminator;
   private hookCache = new Map<string, { rv: number; hooks: Webhook[] }>();
   private readonly storeCache = new WeakMap<ResourceDef, ResourceStore>();
-  private closed = false;
   /** Bumped whenever the set of served resources changes (discovery, OpenAPI). */
   discoveryGeneration = 0;
 
@@ -82,12 +77,14 @@ export class Registry {
     private readonly logger: Logger,
   ) {
     this.builtins = builtinResources();
+    this.gc = new GarbageCollector(this, logger.child({ component: 'garbage-collector' }));
+    this.namespaces = new NamespaceTerminator(this, logger.child({ component: 'namespace-terminator' }));
     this.refreshDefs();
   }
 
   close(): void {
-    this.closed = true;
-    if (this.nsTimer) clearInterval(this.nsTimer);
+    this.gc.close();
+    this.namespaces.close();
   }
 
   // ------------------------------------------------------------ resource definitions
@@ -179,7 +176,7 @@ export class Registry {
     if (!def.namespaced) return;
     const ns = this.storage.existing('/namespaces')?.get(namespace);
     if (!ns) throw notFound('namespaces', '', namespace);
-    if (this.terminating.has(namespace)) {
+    if (this.namespaces.isTerminating(namespace)) {
       throw forbidden(`${def.plural}${def.group ? `.${def.group}` : ''} "${''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
         causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
       });
@@ -425,8 +422,8 @@ export class Registry {
       if (opts.dryRun) return admitted;
       if (def.kind === 'CustomResourceDefinition') admitted.status = establishedStatus(admitted, old.status);
       const stored = this.toStorage(def, admitted);
-      if (this.readyToRemove(stored)) {
-        const removed = this.remove(def, currentEntry.key);
+      if (readyToRemove(stored)) {
+        const removed = this.removeNow(def, currentEntry.key);
         return removed ? this.toView(def, parseEntry(removed)) : admitted;
       }
       // put() stamps the resourceVersion on `stored`, which is exactly what was serialized.
@@ -495,11 +492,6 @@ export class Registry {
     obj.metadata.generation = deepEqual(strip(obj), strip(old)) ? gen : gen + 1;
   }
 
-  private readyToRemove(obj: KubeObject): boolean {
-    const m = obj.metadata;
-    return m.deletionTimestamp !== undefined && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0;
-  }
-
   // ------------------------------------------------------------ pods/binding
 
   async bind(ctx: RequestContext, namespace: string, podName: string, binding: KubeObject, opts: WriteOptions = {}): Promise<void> {
@@ -554,12 +546,12 @@ export class Registry {
     const m = obj.metadata;
     const now = Date.now();
     let changed = false;
-    if (opts.propagationPolicy === 'Orphan' && !(m.finalizers ?? []).includes(ORPHAN)) {
-      m.finalizers = [...(m.finalizers ?? []), ORPHAN];
+    if (opts.propagationPolicy === 'Orphan' && !(m.finalizers ?? []).includes(ORPHAN_FINALIZER)) {
+      m.finalizers = [...(m.finalizers ?? []), ORPHAN_FINALIZER];
       changed = true;
     }
-    if (opts.propagationPolicy === 'Foreground' && !(m.finalizers ?? []).includes(FOREGROUND) && this.storage.dependentsOf(m.uid ?? '').length > 0) {
-      m.finalizers = [...(m.finalizers ?? []), FOREGROUND];
+    if (opts.propagationPolicy === 'Foreground' && !(m.finalizers ?? []).includes(FOREGROUND_FINALIZER) && this.storage.dependentsOf(m.uid ?? '').length > 0) {
+      m.finalizers = [...(m.finalizers ?? []), FOREGROUND_FINALIZER];
       changed = true;
     }
     if (def.kind === 'Namespace' && def.group === '') {
@@ -568,7 +560,7 @@ export class Registry {
         m.deletionGracePeriodSeconds = 0;
         obj.status = { ...(obj.status ?? {}), phase: 'Terminating' };
         const entry = store.put(obj);
-        this.startNamespaceTermination(m.name ?? '');
+        this.namespaces.start(m.name ?? '');
         return this.toView(def, parseEntry(entry));
       }
       return this.toView(def, obj);
@@ -599,12 +591,12 @@ export class Registry {
         m.deletionTimestamp ??= nowRfc3339();
         m.deletionGracePeriodSeconds = 0;
         const entry = store.put(obj);
-        if ((m.finalizers ?? []).some((f) => f === ORPHAN || f === FOREGROUND)) this.scheduleGc(m.uid ?? '');
+        if ((m.finalizers ?? []).some((f) => f === ORPHAN_FINALIZER || f === FOREGROUND_FINALIZER)) this.gc.schedule(m.uid ?? '');
         return this.toView(def, parseEntry(entry));
       }
       return this.toView(def, obj);
     }
-    const removed = this.remove(def, e.key);
+    const removed = this.removeNow(def, e.key);
     return this.toView(def, removed ? parseEntry(removed) : obj);
   }
 
@@ -621,10 +613,11 @@ export class Registry {
     return out;
   }
 
-  private remove(def: ResourceDef, key: string): Entry | undefined {
+  /** Removes an object whose deletion is complete, and lets the garbage collector see its dependents. */
+  removeNow(def: ResourceDef, key: string): Entry | undefined {
     const removed = this.storeFor(def).remove(key);
     if (!removed) return undefined;
-    if (removed.uid) this.scheduleGc(removed.uid);
+    if (removed.uid) this.gc.schedule(removed.uid);
     if (def.kind === 'CustomResourceDefinition' && def.group === 'apiextensions.k8s.io') this.crdRemoved(parseEntry(removed));
     return removed;
   }
@@ -634,10 +627,10 @@ export class Registry {
   private afterWrite(def: ResourceDef, entry: Entry): void {
     if (def.kind === 'CustomResourceDefinition' && def.group === 'apiextensions.k8s.io') this.refreshDefs();
     // The service-account controller's job: every namespace gets its `default` ServiceAccount.
-    if (def.kind === 'Namespace' && def.group === '' && !this.terminating.has(entry.name)) {
+    if (def.kind === 'Namespace' && def.group === '' && !this.namespaces.isTerminating(entry.name)) {
       this.ensureDefaultServiceAccount(this.find('', 'v1', 'serviceaccounts') as ResourceDef, entry.name);
     }
-    if (entry.ownerUids.length && entry.ownerUids.some((u) => !this.storage.uids.has(u))) this.scheduleGc(entry.ownerUids.find((u) => !this.storage.uids.has(u)) ?? '');
+    if (entry.ownerUids.length && entry.ownerUids.some((u) => !this.storage.uids.has(u))) this.gc.schedule(entry.ownerUids.find((u) => !this.storage.uids.has(u)) ?? '');
   }
 
   private crdRemoved(crd: KubeObject): void {
@@ -649,125 +642,6 @@ export class Registry {
       this.storage.drop(first.storageKey);
     }
     this.refreshDefs();
-  }
-
-  // ------------------------------------------------------------ garbage collection
-
-  private scheduleGc(uid: string): void {
-    if (!uid) return;
-    this.gcQueue.push(uid);
-    if (this.gcScheduled || this.closed) return;
-    this.gcScheduled = true;
-    setImmediate(() => {
-      this.gcScheduled = false;
-      void this.runGc();
-    });
-  }
-
-  private defForStorageKey(storageKey: string): ResourceDef | undefined {
-    return this.defs.find((d) => d.storageKey === storageKey && !d.view);
-  }
-
-  private async runGc(): Promise<void> {
-    const system: RequestContext = { user: SYSTEM_USER, warnings: [] };
-    while (this.gcQueue.length && !this.closed) {
-      const uid = this.gcQueue.shift() as string;
-      const ownerRef = this.storage.uids.get(uid);
-      const owner = ownerRef ? this.lookupRef(ownerRef) : undefined;
-      const ownerObj = owner ? parseEntry(owner.entry) : undefined;
-      const orphaning = ownerObj?.metadata.deletionTimestamp !== undefined && (ownerObj.metadata.finalizers ?? []).includes(ORPHAN);
-      const foreground = ownerObj?.metadata.deletionTimestamp !== undefined && (ownerObj.metadata.finalizers ?? []).includes(FOREGROUND);
-      if (ownerObj && !orphaning && !foreground) continue;
-      for (const ref of this.storage.dependentsOf(uid)) {
-        const dep = this.lookupRef(ref);
-        if (!dep) continue;
-        const obj = parseEntry(dep.entry);
-        const refs = obj.metadata.ownerReferences ?? [];
-        const alive = refs.filter((r) => this.storage.uids.has(r.uid) && !(orphaning && r.uid === uid));
-        try {
-          if (orphaning || (alive.length > 0 && !foreground)) {
-            obj.metadata.ownerReferences = alive.length ? alive : undefined;
-            if (!alive.length) delete obj.metadata.ownerReferences;
-            this.storeFor(dep.def).put(obj);
-          } else if (alive.length === 0 || foreground) {
-            await this.delete(system, dep.def, dep.entry.namespace, dep.entry.name, { propagationPolicy: foreground ? 'Foreground' : 'Background' }, true);
-          }
-        } catch (err) {
-          if (!(err instanceof KubeError && err.code === 404)) this.logger.warn({ err: String(err), ref }, 'garbage collection of a dependent failed');
-        }
-      }
-      if (ownerObj && owner && (orphaning || (foreground && this.storage.dependentsOf(uid).length === 0))) {
-        await this.dropFinalizer(owner.def, owner.entry, orphaning ? ORPHAN : FOREGROUND);
-      } else if (foreground) {
-        setTimeout(() => this.scheduleGc(uid), 50).unref();
-      }
-    }
-  }
-
-  private async dropFinalizer(def: ResourceDef, entry: Entry, finalizer: string): Promise<void> {
-    const obj = parseEntry(entry);
-    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    if (obj.metadata.finalizers.length === 0) delete obj.metadata.finalizers;
-    if (this.readyToRemove(obj)) this.remove(def, entry.key);
-    else this.storeFor(def).put(obj);
-    await Promise.resolve();
-  }
-
-  private lookupRef(ref: string): { def: ResourceDef; entry: Entry } | undefined {
-    const [storageKey, key] = ref.split('\u0000') as [string, string];
-    const def = this.defForStorageKey(storageKey);
-    const entry = this.storage.existing(storageKey)?.get(key);
-    return def && entry ? { def, entry } : undefined;
-  }
-
-  // ------------------------------------------------------------ namespace termination
-
-  private startNamespaceTermination(name: string): void {
-    this.terminating.add(name);
-    if (!this.nsTimer && !this.closed) {
-      this.nsTimer = setInterval(() => void this.sweepNamespaces(), 100);
-      this.nsTimer.unref();
-    }
-    void this.sweepNamespaces();
-  }
-
-  private async sweepNamespaces(): Promise<void> {
-    const system: RequestContext = { user: SYSTEM_USER, warnings: [] };
-    for (const ns of [...this.terminating]) {
-      let remaining = 0;
-      for (const def of this.defs) {
-        if (!def.namespaced || def.view) continue;
-        const store = this.storage.existing(def.storageKey);
-        if (!store) continue;
-        for (const e of store.list(ns)) {
-          remaining++;
-          const obj = parseEntry(e);
-          if (obj.metadata.deletionTimestamp) continue;
-          try {
-            await this.delete(system, def, ns, e.name, {}, true);
-          } catch (err) {
-            if (!(err instanceof KubeError && err.code === 404)) this.logger.warn({ err: String(err) }, 'namespace cleanup failed');
-          }
-        }
-      }
-      if (remaining === 0) {
-        const nsStore = this.storage.existing('/namespaces');
-        const e = nsStore?.get(ns);
-        this.terminating.delete(ns);
-        if (e && nsStore) {
-          const obj = parseEntry(e);
-          if ((obj.metadata.finalizers ?? []).length === 0) this.remove(this.find('', 'v1', 'namespaces') as ResourceDef, ns);
-          else {
-            obj.spec = { ...(obj.spec ?? {}), finalizers: [] };
-            nsStore.put(obj);
-          }
-        }
-      }
-    }
-    if (this.terminating.size === 0 && this.nsTimer) {
-      clearInterval(this.nsTimer);
-      this.nsTimer = undefined;
-    }
   }
 
   // ------------------------------------------------------------ bootstrap
