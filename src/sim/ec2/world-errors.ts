@@ -50,3 +50,8 @@ export function validateTags(tags: readonly TagInputs[], forCreate = true): void
 export function tagLimit(): Ec2Error {
   return new Ec2Error('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS_PER_RESOURCE}) has been exceeded.`);
 }
+
+/** Tag inputs as a resource's tag map (a missing value is the empty string, as in EC2). */
+export function tagMap(tags: readonly TagInputs[]): Map<string, string> {
+  return new Map(tags.map((t) => [t.key, t.value ?? '']));
+}

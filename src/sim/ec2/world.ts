@@ -4,13 +4,13 @@
 // (attaching → attached, detaching → detached) complete lazily on the next access after their
 // deadline, so the world needs no timers.
 import type { InstanceLimitsEntry } from '../../domain/instance-limits.js';
-import { AddressPool, cidrContains, cidrOverlaps, parseCidr } from './address-pool.js';
 import { EniIndex } from './eni-index.js';
 import { Ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
 import { IdFactory, isWellFormedId } from './ids.js';
 import { instanceTypeCatalog, slotsOnCard, type InstanceTypeInfo } from './instance-types.js';
 import { TrunkAssociations } from './trunk-associations.js';
-import { malformed, MAX_TAGS_PER_RESOURCE, notFound, tagLimit, validateTags, type ResourcePrefix, type TagInputs } from './world-errors.js';
+import { Network } from './network.js';
+import { malformed, MAX_TAGS_PER_RESOURCE, notFound, tagLimit, tagMap, validateTags, type ResourcePrefix, type TagInputs } from './world-errors.js';
 import type {
   Attachment,
   Eni,
@@ -26,7 +26,6 @@ import type {
 } from './world-types.js';
 
 export const OWNER_ID = '111122223333';
-const HARD_MAX_GROUPS_PER_INTERFACE = 16;
 
 export interface WorldOptions {
   region: string;
@@ -75,11 +74,8 @@ export class World {
   readonly ids: IdFactory;
   private readonly opts: WorldOptions;
   private readonly catalog: ReadonlyMap<string, InstanceTypeInfo>;
-  private securityGroupsPerInterface: number;
+  private readonly network: Network;
 
-  private readonly vpcs = new Map<string, Vpc>();
-  private readonly subnets = new Map<string, Subnet>();
-  private readonly groups = new Map<string, SecurityGroup>();
   private readonly instances = new Map<string, Instance>();
   private readonly enis = new Map<string, Eni>();
   private readonly associations = new TrunkAssociations();
@@ -94,16 +90,13 @@ export class World {
     this.region = opts.region;
     this.ids = new IdFactory(opts.idSeed);
     this.catalog = instanceTypeCatalog(opts.instanceTypes);
-    this.securityGroupsPerInterface = opts.securityGroupsPerInterface;
+    this.network = new Network(this.ids, opts.region, opts.securityGroupsPerInterface);
   }
 
   // ------------------------------------------------------------------ settings
 
   setSecurityGroupsPerInterface(n: number): void {
-    if (!Number.isInteger(n) || n < 1 || n > HARD_MAX_GROUPS_PER_INTERFACE) {
-      throw new Error(`security groups per interface must be 1..${HARD_MAX_GROUPS_PER_INTERFACE}`);
-    }
-    this.securityGroupsPerInterface = n;
+    this.network.setSecurityGroupsPerInterface(n);
   }
 
   instanceType(name: string): InstanceTypeInfo | undefined {
@@ -141,24 +134,15 @@ export class World {
   }
 
   requireVpc(id: string): Vpc {
-    this.checkId('vpc', id);
-    const v = this.vpcs.get(id);
-    if (!v) throw notFound('vpc', [id]);
-    return v;
+    return this.network.requireVpc(id);
   }
 
   requireSubnet(id: string): Subnet {
-    this.checkId('subnet', id);
-    const s = this.subnets.get(id);
-    if (!s) throw notFound('subnet', [id]);
-    return s;
+    return this.network.requireSubnet(id);
   }
 
   requireGroup(id: string): SecurityGroup {
-    this.checkId('sg', id);
-    const g = this.groups.get(id);
-    if (!g) throw notFound('sg', [id]);
-    return g;
+    return this.network.requireGroup(id);
   }
 
   requireInstance(id: string): Instance {
@@ -197,13 +181,13 @@ export class World {
   }
 
   getVpc(id: string): Vpc | undefined {
-    return this.vpcs.get(id);
+    return this.network.getVpc(id);
   }
   getSubnet(id: string): Subnet | undefined {
-    return this.subnets.get(id);
+    return this.network.getSubnet(id);
   }
   getGroup(id: string): SecurityGroup | undefined {
-    return this.groups.get(id);
+    return this.network.getGroup(id);
   }
   getInstance(id: string): Instance | undefined {
     return this.instances.get(id);
@@ -220,13 +204,13 @@ export class World {
   // ------------------------------------------------------------------ collections (read-only views)
 
   allVpcs(): IterableIterator<Vpc> {
-    return this.vpcs.values();
+    return this.network.allVpcs();
   }
   allSubnets(): IterableIterator<Subnet> {
-    return this.subnets.values();
+    return this.network.allSubnets();
   }
   allGroups(): IterableIterator<SecurityGroup> {
-    return this.groups.values();
+    return this.network.allGroups();
   }
   allInstances(): IterableIterator<Instance> {
     return this.instances.values();
@@ -317,95 +301,19 @@ export class World {
   // ------------------------------------------------------------------ VPCs, subnets, groups
 
   createVpc(cidrBlock: string, tags: TagInputs[] = [], isDefault = false): Vpc {
-    const cidr = parseCidr(cidrBlock);
-    if (cidr.prefix < 16 || cidr.prefix > 28) {
-      throw new Ec2Error('InvalidVpc.Range', `The CIDR '${cidrBlock}' is invalid.`);
-    }
-    validateTags(tags);
-    const vpc: Vpc = { vpcId: this.ids.next('vpc'), cidrBlock, cidr, isDefault, tags: tagMap(tags) };
-    this.vpcs.set(vpc.vpcId, vpc);
-    // Every VPC comes with its default security group, as in EC2.
-    this.addGroup('default', 'default VPC security group', vpc.vpcId, []);
-    return vpc;
+    return this.network.createVpc(cidrBlock, tags, isDefault);
   }
 
   createSubnet(vpcId: string, cidrBlock: string, availabilityZone: string | undefined, tags: TagInputs[] = []): Subnet {
-    const vpc = this.requireVpc(vpcId);
-    const cidr = parseCidr(cidrBlock);
-    if (cidr.prefix < 16 || cidr.prefix > 28 || !cidrContains(vpc.cidr, cidr)) {
-      throw new Ec2Error('InvalidSubnet.Range', `The CIDR '${cidrBlock}' is invalid.`);
-    }
-    for (const s of this.subnets.values()) {
-      if (s.vpcId === vpcId && cidrOverlaps(s.cidr, cidr)) {
-        throw new Ec2Error('InvalidSubnet.Conflict', `The CIDR '${cidrBlock}' conflicts with another subnet`);
-      }
-    }
-    const az = availabilityZone ?? `${this.region}a`;
-    if (!az.startsWith(this.region) || !/^[a-z]$/.test(az.slice(this.region.length))) {
-      throw invalidParameterValue(`Value (${az}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${this.region}a, ${this.region}b, ${this.region}c.`);
-    }
-    validateTags(tags);
-    const subnet: Subnet = {
-      subnetId: this.ids.next('subnet'),
-      vpcId,
-      cidrBlock,
-      cidr,
-      availabilityZone: az,
-      availabilityZoneId: `${regionShort(this.region)}-az${az.charCodeAt(az.length - 1) - 96}`,
-      pool: new AddressPool(cidr),
-      tags: tagMap(tags),
-    };
-    this.subnets.set(subnet.subnetId, subnet);
-    return subnet;
+    return this.network.createSubnet(vpcId, cidrBlock, availabilityZone, tags);
   }
 
   createSecurityGroup(groupName: string, description: string, vpcId: string, tags: TagInputs[] = []): SecurityGroup {
-    this.requireVpc(vpcId);
-    if (groupName.length > 255 || description.length > 255) {
-      throw invalidParameterValue('Security group name and description are limited to 255 characters');
-    }
-    if (groupName.toLowerCase().startsWith('sg-')) {
-      throw invalidParameterValue(`Group names may not be in the format sg-*`);
-    }
-    for (const g of this.groups.values()) {
-      if (g.vpcId === vpcId && g.groupName === groupName) {
-        throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${groupName}' already exists for VPC '${vpcId}'`);
-      }
-    }
-    validateTags(tags);
-    return this.addGroup(groupName, description, vpcId, tags);
-  }
-
-  private addGroup(groupName: string, description: string, vpcId: string, tags: TagInputs[]): SecurityGroup {
-    const g: SecurityGroup = { groupId: this.ids.next('sg'), groupName, description, vpcId, tags: tagMap(tags) };
-    this.groups.set(g.groupId, g);
-    return g;
+    return this.network.createSecurityGroup(groupName, description, vpcId, tags);
   }
 
   defaultGroupOf(vpcId: string): SecurityGroup | undefined {
-    for (const g of this.groups.values()) if (g.vpcId === vpcId && g.groupName === 'default') return g;
-    return undefined;
-  }
-
-  /** Validates a group list for an interface in `vpcId`: exists, same VPC, within quota. */
-  private resolveGroups(groupIds: readonly string[], vpcId: string, subnetId: string): string[] {
-    const unique = [...new Set(groupIds)];
-    for (const id of unique) this.checkId('sg', id);
-    const missing = unique.filter((id) => !this.groups.has(id));
-    if (missing.length > 0) throw notFound('sg', missing);
-    for (const id of unique) {
-      const g = this.groups.get(id) as SecurityGroup;
-      if (g.vpcId !== vpcId) {
-        throw new Ec2Error('InvalidParameter', `Security group ${id} and subnet ${subnetId} belong to different networks.`);
-      }
-    }
-    if (unique.length > this.securityGroupsPerInterface) {
-      throw new Ec2Error(
-        'SecurityGroupsPerInterfaceLimitExceeded',
-        `The maximum number of security groups per interface has been reached (${this.securityGroupsPerInterface}).`,
-      );
-    }
-    return unique;
+    return this.network.defaultGroupOf(vpcId);
   }
 
   // ------------------------------------------------------------------ instances
@@ -423,7 +331,7 @@ export class World {
     if (input.maxCount > 100) throw new Ec2Error('InstanceLimitExceeded', 'You have requested more instances (' + input.maxCount + ') than your current instance limit of 100 allows.');
     const subnet = this.requireSubnet(input.subnetId);
     const groupIds = input.groups?.length ? input.groups : [this.defaultGroupOf(subnet.vpcId)?.groupId ?? ''];
-    const groups = this.resolveGroups(groupIds, subnet.vpcId, subnet.subnetId);
+    const groups = this.network.resolveGroups(groupIds, subnet.vpcId, subnet.subnetId);
     validateTags(input.tags ?? []);
     const count = Math.min(input.maxCount, subnet.pool.available);
     if (count < input.minCount) {
@@ -517,7 +425,7 @@ export class World {
       throw invalidParameterValue(`Value (${input.interfaceType}) for parameter interfaceType is invalid. Valid values: efa | efa-only | trunk`);
     }
     const groupIds = input.groups?.length ? input.groups : [this.defaultGroupOf(subnet.vpcId)?.groupId ?? ''];
-    const groups = this.resolveGroups(groupIds, subnet.vpcId, subnet.subnetId);
+    const groups = this.network.resolveGroups(groupIds, subnet.vpcId, subnet.subnetId);
     const description = input.description ?? '';
     if (description.length > 255) throw invalidParameterValue('Description is limited to 255 characters');
     const secondary = input.secondaryPrivateIpAddressCount ?? 0;
@@ -606,7 +514,7 @@ export class World {
   }
 
   private removeEni(eni: Eni): void {
-    const subnet = this.subnets.get(eni.subnetId);
+    const subnet = this.network.getSubnet(eni.subnetId);
     subnet?.pool.release(eni.privateIpAddress);
     for (const ip of eni.secondaryPrivateIps) subnet?.pool.release(ip);
     for (const [k, v] of eni.tags) this.unindexTag(eni, k, v);
@@ -715,7 +623,7 @@ export class World {
       (input.groups ? 1 : 0) + (input.description !== undefined ? 1 : 0) + (input.sourceDestCheck !== undefined ? 1 : 0) + (input.attachment ? 1 : 0);
     if (changes === 0) throw missingParameter('an attribute to modify (SecurityGroupId, Attachment, Description or SourceDestCheck)');
     // Validate everything before changing anything, so a rejected call leaves the ENI untouched.
-    const groups = input.groups ? this.resolveGroups(input.groups, eni.vpcId, eni.subnetId) : undefined;
+    const groups = input.groups ? this.network.resolveGroups(input.groups, eni.vpcId, eni.subnetId) : undefined;
     if (input.attachment) {
       if (!eni.attachment || eni.attachment.attachmentId !== input.attachment.attachmentId) {
         throw new Ec2Error('InvalidAttachmentID.NotFound', `The attachment ID '${input.attachment.attachmentId}' does not exist`);
@@ -897,14 +805,4 @@ export class World {
   private unindexTag(eni: Eni, key: string, value: string): void {
     this.index.untagged(eni.networkInterfaceId, key, value);
   }
-}
-
-function tagMap(tags: readonly TagInputs[]): Tags {
-  return new Map(tags.map((t) => [t.key, t.value ?? '']));
-}
-
-function regionShort(region: string): string {
-  // us-west-2 → usw2, the prefix EC2 uses for AZ IDs (usw2-az1).
-  const [a = '', b = '', c = ''] = region.split('-');
-  return `${a}${b.charAt(0)}${c}`;
 }
