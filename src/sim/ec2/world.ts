@@ -1,8 +1,8 @@
-// The local EC2's world: VPCs, subnets, security groups, instances, ENIs and trunk associations,
-// with EC2's rules. Pure state and rules, no HTTP: the server turns requests into calls here and
-// errors thrown here (Ec2Error) into EC2's XML errors. Time is injected; pending transitions
-// (attaching → attached, detaching → detached) complete lazily on the next access after their
-// deadline, so the world needs no timers.
+// The local EC2's world: instances, ENIs and trunk associations with EC2's rules, on top of the
+// network (VPCs, subnets, security groups: network.ts). Pure state and rules, no HTTP: the server
+// turns requests into calls here and errors thrown here (Ec2Error) into EC2's XML errors. Time is
+// injected; pending transitions (attaching → attached, detaching → detached) complete lazily on the
+// next access after their deadline, so the world needs no timers.
 import type { InstanceLimitsEntry } from '../../domain/instance-limits.js';
 import { EniIndex } from './eni-index.js';
 import { Ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
