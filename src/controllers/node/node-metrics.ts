@@ -1,4 +1,5 @@
-// Node-side metrics: nodes by state, trunk initialisation time, drift, reconcile results.
+// Node-side metrics: nodes by state, trunk initialisation time, drift. Reconcile outcomes are the
+// work queue's (vpcrc_workqueue_reconcile_duration_seconds{name="node",outcome}).
 import { counter, gauge, histogram, type Registry } from '../../observability/metrics.js';
 
 /** Where a node stands, as the node reconciler last saw it. */
@@ -30,14 +31,13 @@ export interface NodeMetrics {
   trunkInit(seconds: number, result: 'created' | 'reused'): void;
   drift(kind: 'subnet' | 'groups', node: string, drifting: boolean): void;
   driftFixed(): void;
-  result(result: string): void;
 }
 
 export function nodeMetrics(registry: Registry | undefined): NodeMetrics {
   const states = new Map<string, NodeState>();
   const drifting = { subnet: new Set<string>(), groups: new Set<string>() };
   if (!registry) {
-    return { setState: () => {}, trunkInit: () => {}, drift: () => {}, driftFixed: () => {}, result: () => {} };
+    return { setState: () => {}, trunkInit: () => {}, drift: () => {}, driftFixed: () => {} };
   }
   const byState = gauge(registry, { name: 'vpcrc_nodes', help: 'Nodes by trunk state, as last reconciled', labelNames: ['state'] });
   for (const s of NODE_STATES) byState.set({ state: s }, 0);
@@ -51,7 +51,6 @@ export function nodeMetrics(registry: Registry | undefined): NodeMetrics {
   driftGauge.set({ kind: 'subnet' }, 0);
   driftGauge.set({ kind: 'groups' }, 0);
   const driftFixed = counter(registry, { name: 'vpcrc_trunk_drift_fixed_total', help: 'Trunk security groups updated in place (--fix-trunk-security-groups)' });
-  const results = counter(registry, { name: 'vpcrc_node_reconcile_total', help: 'Node reconciles by result', labelNames: ['result'] });
   return {
     setState(node, state) {
       const before = states.get(node);
@@ -70,6 +69,5 @@ export function nodeMetrics(registry: Registry | undefined): NodeMetrics {
       driftGauge.set({ kind }, set.size);
     },
     driftFixed: () => driftFixed.inc(),
-    result: (r) => results.inc({ result: r }),
   };
 }

@@ -171,7 +171,9 @@ export class NodeReconciler {
         // The trunk exists already; it keeps serving pods.
         return this.advertise(node, rec, log);
       }
-      return Outcome.done();
+      // After a restart the trunk may exist already (the ENIConfig was deleted or broken later):
+      // finding it is a read, and it keeps serving pods; only creating one must wait.
+      return this.adoptExistingOnly(node, rec, log);
     }
     rec.warned.delete(REASON_ENICONFIG_NOT_SETTLED);
 
@@ -254,6 +256,17 @@ export class NodeReconciler {
     // Not attached to this instance (or gone for good): forget it and decide afresh.
     rec.pendingCreate = undefined;
     return true;
+  }
+
+  /** Adopt an attached trunk as it is (no target to compare with); never create one. */
+  private async adoptExistingOnly(node: V1Node, rec: NodeRecord, log: Logger): Promise<ReconcileOutcome> {
+    const facts = await this.describer.describe(rec.instanceId);
+    const trunk = facts ? findTrunk(facts) : undefined;
+    if (!facts || !trunk || trunk.attachmentStatus !== 'attached') return Outcome.done();
+    const outcome = await this.adoptTrunk(node, rec, facts, trunk, { subnetId: trunk.subnetId, groups: trunk.groups }, log);
+    // No real target yet: the first reconcile with a settled ENIConfig checks drift.
+    if (rec.trunk) rec.trunk.targetKey = '';
+    return outcome;
   }
 
   private async createTrunk(

@@ -86,6 +86,11 @@ describe('controller: custom networking', () => {
   it('ENIConfig missing: a Warning event and no trunk; created later: the trunk follows within seconds', async () => {
     const { custom } = admin(sandbox);
     for (const zone of Object.keys(sandbox.eniConfigs)) await custom.deleteClusterCustomObject({ ...eniConfigRef, name: zone });
+    // A restart now still finds the existing trunks and offers them to the pod side: only creating waits.
+    await controller?.stop();
+    controller = await startTestController(sandbox, {}, { customNetworking: true, eniConfigLabelKey: ENICONFIG_LABEL_KEY, ec2Endpoint: proxy.endpoint });
+    const c = controller;
+    await waitFor(() => c.ctx.trunks.list().length === 18, { timeoutMs: 10_000, what: 'existing trunks adopted while ENIConfigs are missing' });
     const [name] = await sandbox.addNodes('m5.large=1');
     const node = (await listNodes(sandbox)).find((n) => n.metadata?.name === name);
     const instanceId = instanceOfNode(node ?? {});
