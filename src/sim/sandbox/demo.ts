@@ -48,7 +48,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
-const eventLine = (e: CoreV1Event): string => `  ${(e.type ?? '').padEnd(7)} ${(e.reason ?? '').padEnd(24)} ${(e.source?.component ?? '').padEnd(24)} ${e.message ?? ''}`;
+const eventLine = (e: CoreV1Event): string => `  ${(e.type ?? '').padEnd(7)} ${(e.reason ?? '').padEnd(31)} ${(e.source?.component ?? '').padEnd(24)} ${e.message ?? ''}`;
 
 /** Runs the demo; resolves when the story is told, rejects with a clear message when a step fails. */
 export async function runDemo(sandbox: Sandbox, opts: DemoOptions): Promise<void> {
