@@ -19,7 +19,7 @@ function gateway(script: Partial<Record<string, Step>>) {
         try {
           return Promise.resolve(step(input));
         } catch (err) {
-          return Promise.reject(err);
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
         }
       };
     },
