@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- these tests read arbitrary JSON returned by the API server */
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- these tests read arbitrary JSON returned by the API server */
 // The typed @kubernetes/client-node APIs the controller and the sandbox use, against the local
 // API server: events in both groups (one storage, two views), leases (leader election's
 // optimistic concurrency), custom resources with merge patches on the main and status endpoints.
@@ -34,7 +34,7 @@ describe('typed client-node APIs', () => {
       namespace: 'default',
       body: {
         metadata: { name: 'ev-pod.1' },
-        eventTime: new Date() as unknown as Date,
+        eventTime: new Date(),
         reportingController: 'vpc-resource-controller',
         reportingInstance: 'controller-0',
         action: 'Allocate',
@@ -72,7 +72,7 @@ describe('typed client-node APIs', () => {
 
   it('serves custom resources to CustomObjectsApi, with merge patches on spec and status', async () => {
     const kc = kubeConfigFor(kube, 'admin');
-    await kc.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: SGP_CRD as unknown as V1CustomResourceDefinition });
+    await kc.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: SGP_CRD });
     const custom = kc.makeApiClient(CustomObjectsApi);
     const ref = { group: 'vpcresources.k8s.aws', version: 'v1beta1', namespace: 'default', plural: 'securitygrouppolicies' };
     await custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy', metadata: { name: 'p' }, spec: { securityGroups: { groupIds: ['sg-0123456789abcdef0'] } } } });
