@@ -11,7 +11,6 @@ import {
   EventsV1Api,
   PatchStrategy,
   setHeaderOptions,
-  type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfigFor, startLocalKube, type LocalKube } from '../../../src/sim/kube/index.js';
