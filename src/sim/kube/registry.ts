@@ -66,7 +66,7 @@ export class Registry {
   private readonly builtins: ResourceDef[];
   private readonly gc: GarbageCollector;
   private readonly namespaces: NamespaceTerminator;
-  private hookCache = new Map<string, { rv: number; hooks: Webhook[] }>();
+  private hookCache = new Map<string, { rv: string; hooks: Webhook[] }>();
   private readonly storeCache = new WeakMap<ResourceDef, ResourceStore>();
   /** Bumped whenever the set of served resources changes (discovery, OpenAPI). */
   discoveryGeneration = 0;
@@ -226,7 +226,8 @@ export class Registry {
     const store = this.storage.existing(key);
     if (!store || store.size === 0) return [];
     const entries = store.list();
-    const rv = entries.reduce((m, e) => Math.max(m, e.rv), 0) * 1e6 + entries.length;
+    // The configurations' versions identify the set exactly (a plain number would lose digits).
+    const rv = entries.map((e) => e.rv).join(',');
     const cached = this.hookCache.get(key);
     if (cached && cached.rv === rv) return cached.hooks;
     const hooks: Webhook[] = [];

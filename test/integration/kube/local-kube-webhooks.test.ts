@@ -173,6 +173,17 @@ describe('admission webhooks', () => {
     expect(count()).toBe(1);
   });
 
+  it('stops calling webhooks as soon as their configuration is deleted', async () => {
+    const call = rawClient(kube);
+    await call('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+      metadata: { name: 'short-lived' },
+      webhooks: [{ name: 'gone.test.io', clientConfig: { url: `https://127.0.0.1:${hookPort}/deny`, caBundle }, rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }], objectSelector: { matchLabels: { case: 'short' } }, sideEffects: 'None', admissionReviewVersions: ['v1'] }],
+    });
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'short-1', labels: { case: 'short' } } })).status).toBe(403);
+    expect((await call('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/short-lived')).status).toBe(200);
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'short-2', labels: { case: 'short' } } })).status).toBe(201);
+  });
+
   it('calls a pods/status rule for status updates only, with the old object', async () => {
     const call = rawClient(kube);
     await call('POST', '/api/v1/namespaces/default/pods', pod('stat', 'status'));
