@@ -195,7 +195,11 @@ export class ApiServer {
     }
     const wopts = { dryRun, ...(fieldValidation ? { fieldValidation } : {}) };
 
+    // Namespaced resources are written only under /namespaces/<ns>/; the all-namespaces path lists and watches.
+    const allNamespaces = def.namespaced && !namespace;
+    if (allNamespaces && name !== undefined) throw notFoundPath(`${def.plural}/${name}`);
     if (name === undefined) {
+      if (allNamespaces && method !== 'GET') throw methodNotAllowed();
       if (method === 'GET') {
         if (isWatch) return this.watch(req, res, def, namespace, undefined, q);
         return this.list(req, res, def, namespace, q);

@@ -336,6 +336,8 @@ describe('bad input', () => {
     ['an unknown resource', 'GET', '/api/v1/widgets', undefined, 'application/json', 404, 'NotFound'],
     ['an unknown group', 'GET', '/apis/nope.io/v1/things', undefined, 'application/json', 404, 'NotFound'],
     ['an unsupported verb', 'PUT', PODS, '{}', 'application/json', 405, 'MethodNotAllowed'],
+    ['a create outside any namespace', 'POST', '/api/v1/pods', '{"metadata":{"name":"x"}}', 'application/json', 405, 'MethodNotAllowed'],
+    ['a namespaced item without its namespace', 'GET', '/api/v1/pods/dup', undefined, 'application/json', 404, 'NotFound'],
     ['a kind mismatch', 'POST', PODS, '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"x"}}', 'application/json', 400, 'BadRequest'],
     ['a pod without containers', 'POST', PODS, '{"metadata":{"name":"empty"},"spec":{}}', 'application/json', 422, 'Invalid'],
     ['an invalid name', 'POST', '/api/v1/namespaces/default/configmaps', '{"metadata":{"name":"Bad_Name"}}', 'application/json', 422, 'Invalid'],
