@@ -26,6 +26,7 @@ import { apiVersionOf, builtinResources, hasStatus, type ResourceDef } from './r
 import type { Entry, ResourceStore, Storage } from './store.js';
 import { entryKey, parseEntry } from './store.js';
 import { STRATEGIES, validateObjectMeta } from './strategies.js';
+import { pruneUnknownBuiltinFields } from './known-fields.js';
 import { validateAndPrune } from './structural-schema.js';
 
 export interface RequestContext {
@@ -193,20 +194,25 @@ export class Registry {
         const body = clone(obj) as JsonObject;
         const res = validateAndPrune(body, def.crd.schema);
         causes.push(...res.causes);
-        if (res.pruned.length) {
-          const unknown = res.pruned.map((p) => `unknown field "${p}"`);
-          if (opts.fieldValidation === 'Strict') {
-            throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${unknown.join(', ')}`);
-          }
-          if (opts.fieldValidation !== 'Ignore') ctx.warnings.push(...unknown);
-        }
+        this.handleUnknown(def, res.pruned, opts, ctx);
         out = body as KubeObject;
       }
     } else {
+      this.handleUnknown(def, pruneUnknownBuiltinFields(def.group, def.kind, obj), opts, ctx);
       causes.push(...(STRATEGIES[def.kind]?.validate?.(obj, old) ?? []));
     }
     if (causes.length) throw invalid(def.kind, def.crd ? def.group : '', obj.metadata.name ?? '', causes);
     return out;
+  }
+
+  /** Unknown (pruned) fields: refused with fieldValidation=Strict, warned about unless Ignore. */
+  private handleUnknown(def: ResourceDef, pruned: string[], opts: WriteOptions, ctx: RequestContext): void {
+    if (pruned.length === 0) return;
+    const unknown = pruned.map((p) => `unknown field "${p}"`);
+    if (opts.fieldValidation === 'Strict') {
+      throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${unknown.join(', ')}`);
+    }
+    if (opts.fieldValidation !== 'Ignore') ctx.warnings.push(...unknown);
   }
 
   private checkTypeMeta(def: ResourceDef, body: KubeObject): void {

@@ -55,6 +55,20 @@ describe('objects', () => {
     expect(missing.json).toMatchObject({ reason: 'NotFound', message: 'pods "nope" not found', details: { name: 'nope', kind: 'pods' } });
   });
 
+  it('drops undeclared fields of built-in kinds with a warning, and refuses them under fieldValidation=Strict', async () => {
+    const body = { metadata: { name: 'typo', labels: { a: 'b' } }, spec: { nodeSelectr: { x: 'y' }, containers: [{ name: 'app', image: 'nginx:1', imagePullPolicyy: 'Always' }] } };
+    const strict = await call('POST', `${PODS}?fieldValidation=Strict`, body);
+    expect(strict.status).toBe(400);
+    expect(strict.json.message).toBe('Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.nodeSelectr", unknown field "spec.containers[0].imagePullPolicyy"');
+    const warned = await call('POST', PODS, body);
+    expect(warned.status).toBe(201);
+    expect(warned.json.spec.nodeSelectr).toBeUndefined();
+    expect(warned.json.spec.containers[0].imagePullPolicyy).toBeUndefined();
+    expect(warned.headers.get('warning')).toContain('unknown field \\"spec.nodeSelectr\\"');
+    const cm = await call('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', { metadata: { name: 'cm-typo' }, dat: { a: '1' } });
+    expect(cm.json.message).toContain('unknown field "dat"');
+  });
+
   it('answers 409 Conflict to an update with a stale resourceVersion', async () => {
     const created = (await call('POST', PODS, pod('stale'))).json;
     const first = await call('PUT', `${PODS}/stale`, { ...created, metadata: { ...created.metadata, labels: { v: '1' } } });

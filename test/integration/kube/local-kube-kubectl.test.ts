@@ -78,6 +78,13 @@ describe('kubectl apply', () => {
     expect(s.stderr).toContain('unknown field "spec.bogus"');
   });
 
+  it('refuses a pod with a misspelled field, as strict server-side validation does', async () => {
+    const typo = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'typo', namespace: 'shop' }, spec: { containers: [{ name: 'app', image: 'nginx:1', imagePullPolicyy: 'Always' }] } };
+    const r = await kubectl('apply', '-f', file('typo.yaml', typo));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('unknown field "spec.containers[0].imagePullPolicyy"');
+  });
+
   it('applies the repository CRDs and the shared examples when present', async () => {
     const crds = existsSync(REPO_CRDS) ? readdirSync(REPO_CRDS).filter((f) => f.endsWith('.yaml')) : [];
     if (crds.length) {

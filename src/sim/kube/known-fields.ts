@@ -1,0 +1,67 @@
+// The fields built-in kinds declare, for what a typed decoder does on the real server: unknown
+// fields are dropped, reported as warnings, or refused with `fieldValidation=Strict`
+// (`unknown field "spec.foo"`). Covers the object, metadata, pod spec and containers; deeper
+// structures are taken as they come.
+import { isObject, type JsonObject } from './objects.js';
+
+interface Shape {
+  fields: readonly string[];
+  /** Shapes of object-valued fields. */
+  objects?: Record<string, Shape>;
+  /** Shapes of the items of list-valued fields. */
+  lists?: Record<string, Shape>;
+}
+
+const META: Shape = {
+  fields: ['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields'],
+};
+
+const CONTAINER: Shape = {
+  fields: ['args', 'command', 'env', 'envFrom', 'image', 'imagePullPolicy', 'lifecycle', 'livenessProbe', 'name', 'ports', 'readinessProbe', 'resizePolicy', 'resources', 'restartPolicy', 'securityContext', 'startupProbe', 'stdin', 'stdinOnce', 'terminationMessagePath', 'terminationMessagePolicy', 'tty', 'volumeDevices', 'volumeMounts', 'workingDir'],
+};
+
+const POD_SPEC: Shape = {
+  fields: ['activeDeadlineSeconds', 'affinity', 'automountServiceAccountToken', 'containers', 'dnsConfig', 'dnsPolicy', 'enableServiceLinks', 'ephemeralContainers', 'hostAliases', 'hostIPC', 'hostNetwork', 'hostPID', 'hostUsers', 'hostname', 'imagePullSecrets', 'initContainers', 'nodeName', 'nodeSelector', 'os', 'overhead', 'preemptionPolicy', 'priority', 'priorityClassName', 'readinessGates', 'resourceClaims', 'resources', 'restartPolicy', 'runtimeClassName', 'schedulerName', 'schedulingGates', 'securityContext', 'serviceAccount', 'serviceAccountName', 'setHostnameAsFQDN', 'shareProcessNamespace', 'subdomain', 'terminationGracePeriodSeconds', 'tolerations', 'topologySpreadConstraints', 'volumes'],
+  lists: { containers: CONTAINER, initContainers: CONTAINER },
+};
+
+const object = (fields: string[], objects: Record<string, Shape> = {}): Shape => ({ fields: ['apiVersion', 'kind', 'metadata', ...fields], objects: { metadata: META, ...objects } });
+
+const SHAPES: Record<string, Shape> = {
+  '/Pod': object(['spec', 'status'], { spec: POD_SPEC }),
+  '/Node': object(['spec', 'status'], { spec: { fields: ['podCIDR', 'podCIDRs', 'providerID', 'unschedulable', 'taints', 'configSource', 'externalID'] } }),
+  '/Namespace': object(['spec', 'status']),
+  '/ConfigMap': object(['data', 'binaryData', 'immutable']),
+  '/ServiceAccount': object(['secrets', 'imagePullSecrets', 'automountServiceAccountToken']),
+  '/Event': object(['involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime', 'series', 'action', 'related', 'reportingComponent', 'reportingInstance']),
+  'events.k8s.io/Event': object(['eventTime', 'series', 'reportingController', 'reportingInstance', 'action', 'reason', 'regarding', 'related', 'note', 'type', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount']),
+  'coordination.k8s.io/Lease': object(['spec'], { spec: { fields: ['holderIdentity', 'leaseDurationSeconds', 'acquireTime', 'renewTime', 'leaseTransitions', 'strategy', 'preferredHolder'] } }),
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': object(['webhooks']),
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': object(['webhooks']),
+  'apiextensions.k8s.io/CustomResourceDefinition': object(['spec', 'status']),
+};
+
+function prune(value: JsonObject, shape: Shape, path: string, out: string[]): void {
+  const known = new Set(shape.fields);
+  for (const key of Object.keys(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (!known.has(key)) {
+      delete value[key];
+      out.push(at);
+      continue;
+    }
+    const sub = shape.objects?.[key];
+    const child = value[key];
+    if (sub && isObject(child)) prune(child, sub, at, out);
+    const items = shape.lists?.[key];
+    if (items && Array.isArray(child)) child.forEach((x, i) => isObject(x) && prune(x, items, `${at}[${i}]`, out));
+  }
+}
+
+/** Removes fields a built-in kind does not declare; returns their paths (`spec.containers[0].foo`). */
+export function pruneUnknownBuiltinFields(group: string, kind: string, obj: JsonObject): string[] {
+  const shape = SHAPES[`${group}/${kind}`];
+  const out: string[] = [];
+  if (shape) prune(obj, shape, '', out);
+  return out;
+}
