@@ -235,6 +235,10 @@ class PodSideCore implements PodSide {
       return;
     }
     for (const p of this.ctx.informers.pods.byIndex(POD_INDEX_NODE, info.nodeName)) this.podQueue.add(objectKey(p), 'high');
+    // Rebuild the node's branch state now, not on its first pod: a burst of pods then costs only its
+    // create + associate calls, and the first pod on each node does not wait for the describes.
+    // (Only with a synced pod cache: the rebuild reads annotations from it.)
+    if (this.ctx.informers.pods.hasSynced()) void this.nodeStateFor(info).catch((err: unknown) => this.log.debug({ err, node: info.nodeName }, 'early branch-state rebuild failed; the first pod retries it'));
   }
 
   /** The node's state for its current trunk, rebuilt from EC2 and annotations the first time. */
