@@ -25,6 +25,12 @@ afterAll(async () => {
 });
 
 describe('typed client-node APIs', () => {
+  it('work over HTTPS with the returned CA', async () => {
+    const core = kubeConfigFor(kube, 'admin', 'https').makeApiClient(CoreV1Api);
+    const names = (await core.listNamespace()).items.map((n) => n.metadata?.name);
+    expect(names).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']));
+  });
+
   it('stores events.k8s.io/v1 events as core events, selectable by involvedObject and regarding', async () => {
     const kc = kubeConfigFor(kube, 'controller');
     const core = kc.makeApiClient(CoreV1Api);
