@@ -62,6 +62,12 @@ export interface NodeReconcilerDeps {
   logger: Logger;
   /** First look at a new attachment after this long; doubles per look up to 8×. Default 500 ms. */
   attachPollMs?: number;
+  /**
+   * Look at a node again soon, ahead of nodes not started yet (the node queue's high lane): a trunk
+   * being attached is advertised as soon as it is, not after every other node's creation when
+   * hundreds join at once. Without it, a plain requeue.
+   */
+  followUp?: (nodeName: string, delayMs: number) => void;
   /** A node stuck without a free interface slot is looked at again after this long. Default 60 s. */
   slotRecheckMs?: number;
   now?: () => number;
@@ -83,6 +89,8 @@ interface NodeRecord {
   rollback?: { eniId: string; attachmentId?: string };
   /** Bumped after each rollback: a fresh ClientToken for the next create. */
   generation: number;
+  /** Looks at an attachment still `attaching` (the poll interval doubles). */
+  attachPolls: number;
   announced: boolean;
   /** Last warning per reason, so a repeating reconcile does not repeat its event. */
   warned: Map<string, string>;
@@ -142,7 +150,7 @@ export class NodeReconciler {
     if (!rec || rec.instanceId !== elig.instanceId) {
       // A new node, or the Node name now belongs to another instance: start over.
       if (rec) this.release(name);
-      rec = { instanceId: elig.instanceId, since: this.now(), state: 'initializing', generation: 0, announced: false, warned: new Map() };
+      rec = { instanceId: elig.instanceId, since: this.now(), state: 'initializing', generation: 0, attachPolls: 0, announced: false, warned: new Map() };
       this.records.set(name, rec);
     }
     const log = rc.logger.child({ node: name, instance: rec.instanceId });
@@ -151,7 +159,7 @@ export class NodeReconciler {
 
     if (rec.rollback) {
       const gone = await finishRollback(this.d.ec2, rec.rollback);
-      if (!gone) return Outcome.requeueAfter(this.attachPollMs * 2);
+      if (!gone) return this.later(name, this.attachPollMs * 2);
       log.info({ eniId: rec.rollback.eniId }, 'half-made trunk removed');
       rec.rollback = undefined;
     }
@@ -196,7 +204,7 @@ export class NodeReconciler {
     if (rec.pendingCreate) {
       // Created by us but not shown by DescribeInstances yet: look at the ENI itself.
       const settled = await this.pendingVisible(rec);
-      if (!settled) return Outcome.requeueAfter(this.pollDelay(rec.pendingCreate.polls++));
+      if (!settled) return this.later(name, this.pollDelay(rec.pendingCreate.polls++));
     }
     return this.createTrunk(node, rec, facts, target, resolution, log);
   }
@@ -327,7 +335,7 @@ export class NodeReconciler {
       log.info({ eniId: created.eniId, deviceIndex: placement.deviceIndex, subnetId: target.subnetId, groups: target.groups }, 'trunk created and attached');
       rec.pendingCreate = { eniId: created.eniId, at: this.now(), polls: 0 };
       rec.createdHere = true;
-      return Outcome.requeueAfter(this.attachPollMs);
+      return this.later(name, this.attachPollMs);
     } catch (err) {
       const cause = err instanceof TrunkCreationError ? err.cause : err;
       if (err instanceof TrunkCreationError && err.step !== 'create') {
@@ -354,8 +362,9 @@ export class NodeReconciler {
     rec.pendingCreate = undefined;
     if (trunk.attachmentStatus === 'attaching') {
       this.setState(name, rec, 'initializing');
-      return Outcome.requeueAfter(this.pollDelay(rec.generation));
+      return this.later(name, this.pollDelay(rec.attachPolls++));
     }
+    rec.attachPolls = 0;
     if (trunk.attachmentStatus !== 'attached') {
       // Someone is detaching it: wait until it is gone, then a new one is created.
       this.setState(name, rec, 'initializing');
@@ -462,6 +471,12 @@ export class NodeReconciler {
     if (!s?.CidrBlock || !s.AvailabilityZone) throw toEc2Error('DescribeSubnets', { name: 'InvalidSubnetID.NotFound', message: `The subnet ID '${subnetId}' does not exist` });
     const v6 = s.Ipv6CidrBlockAssociationSet?.find((a) => a.Ipv6CidrBlockState?.State === 'associated')?.Ipv6CidrBlock;
     return { subnetId, cidr: s.CidrBlock, availabilityZone: s.AvailabilityZone, vpcId: s.VpcId ?? '', ...(v6 ? { v6Cidr: v6 } : {}) };
+  }
+
+  private later(name: string, delayMs: number): ReconcileOutcome {
+    if (!this.d.followUp) return Outcome.requeueAfter(delayMs);
+    this.d.followUp(name, delayMs);
+    return Outcome.done();
   }
 
   private pollDelay(n: number): number {

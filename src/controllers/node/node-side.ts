@@ -41,8 +41,10 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
     metrics: nodeMetrics(ctx.registry),
     logger: log,
     ...(opts.attachPollMs !== undefined ? { attachPollMs: opts.attachPollMs } : {}),
+    // Finishing a started trunk (attachment poll, rollback) goes ahead of nodes not started yet.
+    followUp: (name, delayMs) => queue.addAfter(name, delayMs, 'high'),
   });
-  const queue = new WorkQueue({
+  const queue: WorkQueue = new WorkQueue({
     name: 'node',
     concurrency: opts.concurrency ?? 64,
     reconcile: (key, rc) => reconciler.reconcile(key, rc),
