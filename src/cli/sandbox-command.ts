@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../observability/logger.js';
-import { loadSandboxConfigFile, parseNodesSpec, resolveSettings, type SandboxSettings } from '../sim/sandbox/config.js';
+import { loadSandboxConfigFile, parseNodesSpec, parseSecurityGroupList, resolveSettings, type SandboxSettings } from '../sim/sandbox/config.js';
 import { runDemo } from '../sim/sandbox/demo.js';
 import { startSandbox, type ControllerStarter } from '../sim/sandbox/sandbox.js';
 import { sandboxControllerStarter } from '../controllers/controller.js';
@@ -27,6 +27,13 @@ const nonNegativeInt = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number of milliseconds, got "${v}"`);
   return n;
+};
+const securityGroupsArg = (v: string): string[] => {
+  try {
+    return parseSecurityGroupList(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 };
 const nodesArg = (v: string): string => {
   try {
@@ -54,6 +61,7 @@ export function registerSandboxCommand(
     .addOption(new Option('--throttle <profile>', 'EC2 API throttling').choices(['aws', 'off']))
     .option('--time-scale <x>', 'run EC2 delays and throttle refills this many times faster', positiveNumber)
     .option('--cluster-name <name>', 'cluster name used in tags (default sandbox)')
+    .option('--security-groups <ids>', 'security groups of your account to create in the local EC2 under the same IDs (default: the ones docs/examples use)', securityGroupsArg)
     .option('--config <file>', 'YAML file with the same settings (flags override it)')
     .option('--demo', 'play the security-groups-for-pods story (policy, webhook, branch ENI, release) and print it; exits when done')
     .option('--keep-running', 'with --demo: keep the sandbox running afterwards')
@@ -72,6 +80,7 @@ export function registerSandboxCommand(
         throttle: given('throttle') as SandboxSettings['throttle'] | undefined,
         timeScale: given('timeScale') as number | undefined,
         clusterName: given('clusterName') as string | undefined,
+        securityGroups: given('securityGroups') as string[] | undefined,
       };
       const settings = resolveSettings(file, fromFlags);
       const logger = createLogger({ level: (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? (flags.logLevel as LevelWithSilent), name: 'sandbox' });
@@ -89,6 +98,7 @@ export function registerSandboxCommand(
         throttle: settings.throttle,
         timeScale: settings.timeScale,
         clusterName: settings.clusterName,
+        importSecurityGroups: settings.securityGroups,
         ...(settings.kubeconfig ? { kubeconfigPath: settings.kubeconfig } : {}),
         ...(controller ? { controller } : {}),
         logger,
@@ -96,6 +106,7 @@ export function registerSandboxCommand(
       console.log(`KUBECONFIG=${sandbox.kubeconfigPath}`);
       console.log(`AWS_ENDPOINT_URL_EC2=${sandbox.ec2.endpoint}`);
       console.log(`nodes: ${sandbox.nodeNames().length} (${settings.nodes.map((g) => `${g.instanceType}=${g.count}`).join(',')}), region ${sandbox.region}, VPC ${sandbox.vpcId}`);
+      console.log(`security groups: ${[`${sandbox.defaultSecurityGroupId} (VPC default)`, ...settings.securityGroups].join(', ')}`);
       if (flags.demo) {
         try {
           await runDemo(sandbox, { print: (line) => console.log(line), ...(controller === deps.demoControllerStarter ? { cooldownSeconds: DEMO_COOLDOWN_SECONDS } : {}) });

@@ -129,6 +129,20 @@ export class Network {
     return this.addGroup(groupName, description, vpcId, tags);
   }
 
+  /**
+   * Simulator only (no EC2 action does this): bring a group that exists in the user's real
+   * account into the world under its real ID, so manifests written for that account work
+   * unchanged in the sandbox. The ID must look like an EC2 group ID and be new.
+   */
+  importSecurityGroup(groupId: string, groupName: string, vpcId: string): SecurityGroup {
+    this.requireVpc(vpcId);
+    if (!/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(groupId)) throw invalidParameterValue(`Invalid security group ID: ${groupId}`);
+    if (this.groups.has(groupId)) throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${groupId}' already exists`);
+    const g: SecurityGroup = { groupId, groupName, description: `imported ${groupId}`, vpcId, tags: tagMap([]) };
+    this.groups.set(groupId, g);
+    return g;
+  }
+
   private addGroup(groupName: string, description: string, vpcId: string, tags: TagInputs[]): SecurityGroup {
     const g: SecurityGroup = { groupId: this.ids.next('sg'), groupName, description, vpcId, tags: tagMap(tags) };
     this.groups.set(g.groupId, g);

@@ -312,6 +312,10 @@ export class World {
     return this.network.createSecurityGroup(groupName, description, vpcId, tags);
   }
 
+  importSecurityGroup(groupId: string, groupName: string, vpcId: string): SecurityGroup {
+    return this.network.importSecurityGroup(groupId, groupName, vpcId);
+  }
+
   defaultGroupOf(vpcId: string): SecurityGroup | undefined {
     return this.network.defaultGroupOf(vpcId);
   }

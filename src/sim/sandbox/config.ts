@@ -23,6 +23,23 @@ export interface SandboxSettings {
   throttle: 'aws' | 'off';
   timeScale: number;
   clusterName: string;
+  /**
+   * Security groups of the user's real account to make exist in the sandbox's EC2 under the same
+   * IDs, so policies written for that account apply unchanged. By default the groups the
+   * examples in docs/examples use.
+   */
+  securityGroups: string[];
+}
+
+/** The group IDs that docs/examples' SecurityGroupPolicies name. */
+export const EXAMPLE_SECURITY_GROUPS: readonly string[] = ['sg-0a1b2c3d4e5f60718', 'sg-0123456789abcdef0', 'sg-0fedcba9876543210'];
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+/** "sg-a,sg-b" → IDs; each must look like an EC2 security group ID. */
+export function parseSecurityGroupList(text: string): string[] {
+  const ids = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const id of ids) if (!SECURITY_GROUP_ID.test(id)) throw new Error(`invalid security group ID "${id}": expected sg- and 8 or 17 hex digits`);
+  return [...new Set(ids)];
 }
 
 export const DEFAULT_NODES = 'm5.large=3';
@@ -36,6 +53,7 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
   throttle: 'aws',
   timeScale: 1,
   clusterName: 'sandbox',
+  securityGroups: [...EXAMPLE_SECURITY_GROUPS],
 };
 
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
@@ -83,6 +101,7 @@ export const sandboxFileSchema = z
     throttle: z.enum(['aws', 'off']).optional(),
     timeScale: z.number().positive().optional(),
     clusterName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/, 'must start with a letter; letters, digits and dashes').optional(),
+    securityGroups: z.array(z.string().regex(SECURITY_GROUP_ID, 'must be a security group ID like sg-0123456789abcdef0')).optional(),
   })
   .strict();
 

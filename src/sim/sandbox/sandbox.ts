@@ -63,6 +63,8 @@ export interface SandboxOptions {
   throttle?: 'aws' | 'off';
   timeScale?: number;
   clusterName?: string;
+  /** Security group IDs of the user's account to create in the local EC2 under the same IDs. */
+  importSecurityGroups?: string[];
   /** Where to write the kubeconfig; default .sandbox/kubeconfig under the current directory. */
   kubeconfigPath?: string;
   controller?: ControllerStarter;
@@ -82,6 +84,8 @@ export interface Sandbox {
   region: string;
   vpcId: string;
   clusterName: string;
+  /** The VPC's default security group: what nodes' primary ENIs (and so trunks) get. */
+  defaultSecurityGroupId: string;
   kubeconfigPath: string;
   /** Subnet and security group of each zone's ENIConfig (custom networking only), by ENIConfig name. */
   eniConfigs: Record<string, { subnetId: string; securityGroupId: string; cidr: string }>;
@@ -248,6 +252,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       .sort((a, b) => (a.AvailabilityZone ?? '').localeCompare(b.AvailabilityZone ?? '') || (a.SubnetId ?? '').localeCompare(b.SubnetId ?? ''));
     const zones = [...new Set(nodeSubnets.map((s) => s.AvailabilityZone as string))];
     if (nodeSubnets.length === 0) throw new Error(`VPC ${vpcId} has no subnets for nodes`);
+    for (const groupId of opts.importSecurityGroups ?? []) ec2.world.importSecurityGroup(groupId, `imported-${groupId}`, vpcId);
+    const defaultSecurityGroupId = ec2.world.defaultGroupOf(vpcId)?.groupId ?? '';
     const eniConfigs = customNetworking ? await createEniConfigs(ec2Client, admin, vpcId, vpc.CidrBlock, zones, clusterName) : {};
 
     const kubeconfigPath = resolve(opts.kubeconfigPath ?? '.sandbox/kubeconfig');
@@ -342,6 +348,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       region,
       vpcId,
       clusterName,
+      defaultSecurityGroupId,
       kubeconfigPath,
       eniConfigs,
       kubeConfigFor: kc,

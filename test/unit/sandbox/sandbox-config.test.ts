@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pickFreeBlocks } from '../../../src/sim/sandbox/cidr.js';
-import { parseNodesSpec, parseSandboxConfig, resolveSettings } from '../../../src/sim/sandbox/config.js';
+import { parseNodesSpec, parseSandboxConfig, parseSecurityGroupList, resolveSettings } from '../../../src/sim/sandbox/config.js';
 
 describe('nodes spec', () => {
   it('parses groups and bare types', () => {
@@ -47,5 +47,23 @@ describe('free CIDR blocks', () => {
   });
   it('says when the VPC is full', () => {
     expect(() => pickFreeBlocks('10.0.0.0/24', ['10.0.0.0/25'], 25, 2)).toThrow(/only 1 free \/25 blocks left in 10\.0\.0\.0\/24, need 2/);
+  });
+});
+
+describe('imported security groups', () => {
+  it('defaults to the groups docs/examples name, so the README walk-through allocates', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../../../docs/examples/', import.meta.url);
+    const named = readdirSync(dir)
+      .map((f) => readFileSync(new URL(f, dir), 'utf8'))
+      .flatMap((text) => text.match(/sg-[0-9a-f]{17}/g) ?? []);
+    expect(named.length).toBeGreaterThan(0);
+    expect(resolveSettings({}, {}).securityGroups).toEqual(expect.arrayContaining(named));
+  });
+  it('takes a list from flags or YAML and rejects malformed IDs naming them', () => {
+    expect(parseSecurityGroupList('sg-0123456789abcdef0, sg-01234567')).toEqual(['sg-0123456789abcdef0', 'sg-01234567']);
+    expect(() => parseSecurityGroupList('sg-XYZ')).toThrow(/invalid security group ID "sg-XYZ"/);
+    expect(() => parseSandboxConfig('securityGroups: [sg-1]', 'f.yaml')).toThrow(/f.yaml: securityGroups.0: must be a security group ID/);
+    expect(resolveSettings(parseSandboxConfig('securityGroups: [sg-0123456789abcdef0]'), {}).securityGroups).toEqual(['sg-0123456789abcdef0']);
   });
 });
