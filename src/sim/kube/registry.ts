@@ -411,6 +411,17 @@ export class Registry {
       const current = this.toView(def, parseEntry(currentEntry));
       // A second parse, not a deep clone: cheaper, and `next` shares nothing with `current`.
       const next = mutate(this.toView(def, parseEntry(currentEntry)));
+      // A uid in the written object is a precondition (kube-apiserver's storage checks it): a
+      // client patching "the pod I allocated for" must not land on a new pod of the same name.
+      const wantedUid = next.metadata?.uid;
+      if (wantedUid && wantedUid !== current.metadata.uid) {
+        throw conflict(
+          def.plural,
+          def.group,
+          name,
+          `StorageError: invalid object, Code: 4, Key: ${currentEntry.key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${wantedUid}, UID in object meta: ${current.metadata.uid ?? ''}`,
+        );
+      }
       this.prepareUpdate(def, next, current, subresource);
       const old = current;
       let admitted = (await this.admit('UPDATE', def, subresource, namespace, next, old, ctx, opts, true)) ?? next;

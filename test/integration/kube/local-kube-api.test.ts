@@ -80,6 +80,20 @@ describe('objects', () => {
     expect(second.json.message).toContain('the object has been modified');
   });
 
+  it('treats metadata.uid in a patch as a precondition: 409 when the object was recreated under the same name', async () => {
+    const first = (await call('POST', PODS, pod('reborn'))).json;
+    const ok = await call('PATCH', `${PODS}/reborn`, { metadata: { uid: first.metadata.uid, annotations: { a: '1' } } }, 'application/merge-patch+json');
+    expect(ok.status).toBe(200);
+    await call('DELETE', `${PODS}/reborn?gracePeriodSeconds=0`);
+    const second = (await call('POST', PODS, pod('reborn'))).json;
+    expect(second.metadata.uid).not.toBe(first.metadata.uid);
+    const stale = await call('PATCH', `${PODS}/reborn`, { metadata: { uid: first.metadata.uid, annotations: { a: '2' } } }, 'application/merge-patch+json');
+    expect(stale.status).toBe(409);
+    expect(stale.json.reason).toBe('Conflict');
+    expect(stale.json.message).toContain(`Precondition failed: UID in precondition: ${first.metadata.uid}, UID in object meta: ${second.metadata.uid}`);
+    expect((await call('GET', `${PODS}/reborn`)).json.metadata.annotations ?? {}).not.toHaveProperty('a');
+  });
+
   it('keeps status out of main-endpoint updates and spec out of /status updates', async () => {
     await call('POST', PODS, pod('st'));
     const viaMain = await call('PATCH', `${PODS}/st`, { status: { phase: 'Running' }, metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
