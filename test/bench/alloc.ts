@@ -13,9 +13,11 @@
 //
 // Figures (simulated seconds = real × time scale, the clock EC2's buckets run on):
 // - wall: first pod create → last pod seen annotated;
-// - bound: per action, the controller's admitted calls beyond the tokens EC2's bucket held at the
-//   start, at the refill rate left by a competitor (test/bench/lib/alloc-math.ts), slowest action,
-//   plus one call chain (the fastest scheduled → annotated seen in the run); efficiency = bound / wall;
+// - bound: per action, the controller's admitted calls (plus the competitor's admitted calls, as
+//   counted) beyond the tokens EC2's bucket held at the start, at EC2's refill rate
+//   (test/bench/lib/alloc-math.ts), slowest action, plus one call chain (the fastest scheduled →
+//   annotated seen in the run); efficiency = bound / wall. The bound at the competitor's nominal
+//   share is reported too;
 // - calls per pod by action and throttled calls, from the local EC2's counters for the burst phase
 //   minus the competitor's own (it counts what it sent), cross-checked with the gateway's stats;
 // - time to annotation p50/p99 (scheduled → annotated, both seen by one pod watch).
@@ -75,7 +77,15 @@ export interface AllocResult {
   completed: boolean;
   annotated: number;
   wall: { simulatedSeconds: number; realSeconds: number };
-  bound: { simulatedSeconds: number; bucketSeconds: number; chainSeconds: number; limitingAction: string | undefined; perActionSeconds: Record<string, number> };
+  bound: {
+    simulatedSeconds: number;
+    bucketSeconds: number;
+    /** With a competitor: the bucket bound at its nominal share instead of its counted calls. */
+    nominalBucketSeconds: number;
+    chainSeconds: number;
+    limitingAction: string | undefined;
+    perActionSeconds: Record<string, number>;
+  };
   efficiency: number;
   callsPerPod: Record<string, number>;
   calls: Record<string, { calls: number; throttled: number; errors: number }>;
@@ -314,7 +324,16 @@ export async function runAlloc(o: AllocOptions): Promise<AllocResult> {
         competingShare: competitorCounts?.[action] ? o.competingShare : 0,
       };
     }
-    const b = bucketBound(demand);
+    // Efficiency against what the competitor really left (its admitted calls), and the nominal share.
+    const nominal = bucketBound(demand);
+    const b = bucketBound(
+      Object.fromEntries(
+        Object.entries(demand).map(([a, d]) => {
+          const other = competitorCounts?.[a];
+          return [a, other ? { ...d, otherCalls: other.sent - other.throttled } : d];
+        }),
+      ),
+    );
     const chainSeconds = (tta.length > 0 ? Math.min(...tta) : 0) * o.timeScale;
     const boundSeconds = b.seconds + chainSeconds;
     const wallSeconds = wallReal * o.timeScale;
@@ -332,6 +351,7 @@ export async function runAlloc(o: AllocOptions): Promise<AllocResult> {
       bound: {
         simulatedSeconds: round(boundSeconds, 2),
         bucketSeconds: round(b.seconds, 2),
+        nominalBucketSeconds: round(nominal.seconds, 2),
         chainSeconds: round(chainSeconds, 3),
         limitingAction: b.limitingAction,
         perActionSeconds: Object.fromEntries(Object.entries(b.perAction).map(([k, v]) => [k, round(v, 2)])),

@@ -2,9 +2,12 @@
 // percentiles. No I/O, so it is unit-tested with tables (test/unit/bench/alloc-math.test.ts).
 //
 // The bound: for each action, EC2 lets `tokensAtStart` calls through at once and then `refill` per
-// second. A competing client spending a fraction F of the refill leaves (1 − F) × refill for us, so
-// `calls` need at least max(0, calls − tokensAtStart) / ((1 − F) × refill) seconds. The slowest
-// action sets the bound; one call chain's latency is added by the caller (it is measured).
+// second, for everyone in the account. When the calls other clients got through in the same window
+// are known (`otherCalls`), ours need at least max(0, calls + otherCalls − tokensAtStart) / refill
+// seconds: exact, whatever the competitor really managed to spend. Otherwise a competitor spending
+// a fraction F of the refill leaves (1 − F) × refill: max(0, calls − tokensAtStart) / ((1 − F) ×
+// refill) (the nominal figure). The slowest action sets the bound; one call chain's latency is
+// added by the caller (it is measured).
 
 export interface ActionDemand {
   /** Calls this run made to the action (the controller's only, competitor excluded). */
@@ -15,6 +18,8 @@ export interface ActionDemand {
   refillPerSecond: number;
   /** Fraction of the refill a competing client spends on this action (0 when none). */
   competingShare: number;
+  /** Calls other clients got through on this action in the same window, when counted. */
+  otherCalls?: number;
 }
 
 export interface BoundResult {
@@ -33,8 +38,10 @@ export function bucketBound(demand: Readonly<Record<string, ActionDemand>>): Bou
   for (const [action, d] of Object.entries(demand)) {
     if (!(d.refillPerSecond > 0)) throw new Error(`${action}: refill must be positive, got ${d.refillPerSecond}`);
     if (!(d.competingShare >= 0 && d.competingShare < 1)) throw new Error(`${action}: competing share must be in [0, 1), got ${d.competingShare}`);
-    const left = d.refillPerSecond * (1 - d.competingShare);
-    const s = Math.max(0, d.calls - d.tokensAtStart) / left;
+    const s =
+      d.otherCalls !== undefined
+        ? Math.max(0, d.calls + d.otherCalls - d.tokensAtStart) / d.refillPerSecond
+        : Math.max(0, d.calls - d.tokensAtStart) / (d.refillPerSecond * (1 - d.competingShare));
     perAction[action] = s;
     if (s > seconds) {
       seconds = s;

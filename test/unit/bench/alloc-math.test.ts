@@ -19,6 +19,12 @@ describe('bucketBound', () => {
     expect(b.seconds).toBe(380);
   });
 
+  it('with the calls other clients got through counted, charges them to the same bucket', () => {
+    // 950 of ours beyond the burst plus 900 of theirs at 5/s: 370 s, whatever share they aimed for.
+    const b = bucketBound({ AssociateTrunkInterface: { calls: 1000, tokensAtStart: 50, refillPerSecond: 5, competingShare: 0.5, otherCalls: 900 } });
+    expect(b.seconds).toBe(370);
+  });
+
   it('is zero when the burst covers every call, and uses the tokens actually left at the start', () => {
     expect(bucketBound({ CreateNetworkInterface: { calls: 40, tokensAtStart: 100, refillPerSecond: 5, competingShare: 0 } })).toEqual({
       seconds: 0,
