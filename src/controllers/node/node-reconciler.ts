@@ -60,7 +60,8 @@ export interface NodeReconcilerDeps {
   eniConfigs: SupervisedInformer<ENIConfigObject>;
   metrics: NodeMetrics;
   logger: Logger;
-  /** First look at a new attachment after this long; doubles per look up to 8×. Default 500 ms. */
+  /** First look at a new attachment after this long; doubles per look up to 8×. Default 1 s
+   *  (EC2 attaches in about that time; sooner only spends DescribeInstances calls). */
   attachPollMs?: number;
   /**
    * Look at a node again soon, ahead of nodes not started yet (the node queue's high lane): a trunk
@@ -118,7 +119,7 @@ export class NodeReconciler {
   constructor(private readonly d: NodeReconcilerDeps) {
     this.describer = new InstanceDescriber({ ec2: d.ec2 });
     this.now = d.now ?? Date.now;
-    this.attachPollMs = d.attachPollMs ?? 500;
+    this.attachPollMs = d.attachPollMs ?? 1_000;
     this.slotRecheckMs = d.slotRecheckMs ?? 60_000;
   }
 

@@ -13,7 +13,7 @@ export interface NodeSideOptions {
   /** Parallel node reconciles. Default 64: a reconcile mostly waits (EC2 pacing, API calls), and when
    *  hundreds of nodes join at once the per-node latency × concurrency, not EC2, would set the pace. */
   concurrency?: number;
-  /** First look at a new trunk attachment after this long. Default 500 ms. */
+  /** First look at a new trunk attachment after this long. Default 1 s. */
   attachPollMs?: number;
   /** Backoff of failed reconciles; default 500 ms doubling to 5 min. */
   backoff?: { baseMs?: number; maxMs?: number };
