@@ -172,10 +172,11 @@ export class NodeReconciler {
       eniConfigs: (n) => this.d.eniConfigs.get(n),
     });
     if (resolution.state === 'unsettled' || resolution.state === 'invalid') {
-      // No EC2 call at all: an unresolved name or malformed IDs must never reach EC2 (contract §5).
+      // Nothing is created, and no EC2 call carries the ENIConfig's IDs: an unresolved name or
+      // malformed IDs must never reach EC2 (contract §5).
       this.setState(name, rec, resolution.state === 'unsettled' ? 'waiting-eniconfig' : 'invalid-eniconfig');
       this.warnOnce(node, rec, REASON_ENICONFIG_NOT_SETTLED, resolution.reason);
-      log.info({ reason: resolution.reason }, 'ENIConfig not settled; trunk waits');
+      log.debug({ reason: resolution.reason }, 'ENIConfig not settled; trunk waits');
       if (rec.trunk) {
         // The trunk exists already; it keeps serving pods.
         return this.advertise(node, rec, log);
