@@ -256,7 +256,8 @@ export function sandboxControllerStarter(
         ...extra.settings,
       },
       kubeConfig: env.kubeConfig,
-      ec2: { region: env.region, endpoint: env.ec2Endpoint, credentials: SANDBOX_CREDENTIALS, ...extra.ec2 },
+      // Pace to the sandbox's clock: at --time-scale X its EC2 refills X times faster.
+      ec2: { region: env.region, endpoint: env.ec2Endpoint, credentials: SANDBOX_CREDENTIALS, pacing: { ...defaultPacingConfig(), timeScale: env.timeScale ?? 1 }, ...extra.ec2 },
       logger: extra.logger ?? env.logger,
     });
     return { stop: () => c.stop(), controller: c };

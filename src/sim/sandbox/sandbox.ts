@@ -47,6 +47,8 @@ export interface ControllerEnv {
   customNetworking: boolean;
   /** With custom networking, the node label whose value names the node's ENIConfig. */
   eniConfigLabelKey?: string;
+  /** The local EC2 refills its buckets this many times faster: the controller paces to match (default 1). */
+  timeScale?: number;
   logger: Logger;
 }
 
@@ -336,6 +338,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         vpcId,
         customNetworking,
         ...(customNetworking ? { eniConfigLabelKey: ENICONFIG_LABEL_KEY } : {}),
+        timeScale: opts.timeScale ?? 1,
         logger,
       });
       cleanups.push(() => controller.stop());

@@ -74,8 +74,12 @@ describe('controller: node lifecycle', () => {
     expect(ev.type).toBe('Warning');
     expect(ev.message).toContain('UnauthorizedOperation');
     expect(ev.message).toContain('IAM');
-    // The unattached trunk was deleted: no ENI of the instance is left over.
-    expect(sandbox.ec2.world.listEnis().filter((e) => e.tags[TAG_INSTANCE_ID] === instanceId && e.status === 'available')).toEqual([]);
+    // The unattached trunk is deleted (the event may be written while the rollback still runs):
+    // no ENI of the instance is left over.
+    await waitFor(() => sandbox.ec2.world.listEnis().every((e) => !(e.tags[TAG_INSTANCE_ID] === instanceId && e.status === 'available')), {
+      timeoutMs: 5_000,
+      what: 'the unattached trunk to be rolled back',
+    });
     // UnauthorizedOperation is retried slowly (minutes); the node is reconciled at once on any change, though.
     await sandbox.nodeAgent(name ?? '')?.removeExtendedResource(RESOURCE_POD_ENI);
     await waitFor(() => allAdvertised(5), { timeoutMs: 10_000, what: 'the node to get its trunk after the failure' });
