@@ -1,7 +1,7 @@
 // Allocation benchmark (issue 6): how close the whole controller gets to the limit EC2's buckets set
 // when many pods with security groups start at once.
 //
-//   npm run bench -- alloc [--pods 1000] [--nodes 100] [--instance-type c5.4xlarge] [--time-scale 10]
+//   npm run bench -- alloc [--pods 1000] [--nodes 100] [--instance-type c5.4xlarge] [--time-scale 2]
 //                          [--pacing ours|reference] [--share 1] [--competing-share F] [--both]
 //                          [--deadline-seconds 600]
 //
@@ -120,7 +120,7 @@ export function parseAllocArgs(argv: string[]): { options: AllocOptions; both: b
       pods: { type: 'string', default: '1000' },
       nodes: { type: 'string', default: '100' },
       'instance-type': { type: 'string', default: 'c5.4xlarge' },
-      'time-scale': { type: 'string', default: '10' },
+      'time-scale': { type: 'string', default: '2' },
       pacing: { type: 'string', default: 'ours' },
       share: { type: 'string', default: '1' },
       'competing-share': { type: 'string', default: '0' },
