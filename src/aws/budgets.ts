@@ -9,17 +9,9 @@
 // share 1: the sustained rate is `RATE_SAFETY` of the share, and `BURST_RESERVE` tokens of the burst
 // are never used, so the server's bucket always holds a few tokens more than our limiter thinks it
 // has and network jitter (two calls arriving closer together than they were sent) cannot empty it.
-export interface Bucket {
-  /** Burst: tokens the bucket holds when full. */
-  capacity: number;
-  /** Sustained rate: tokens added per second. */
-  refillPerSecond: number;
-}
+import { AWS_REQUEST_BUCKETS, UNFILTERED_DESCRIBE_ACTIONS, type TokenBucketSpec } from '../domain/ec2-request-buckets.js';
 
-const MUTATING_ENI: Bucket = { capacity: 100, refillPerSecond: 5 };
-const GENERIC_MUTATING: Bucket = { capacity: 50, refillPerSecond: 5 };
-const DESCRIBE: Bucket = { capacity: 100, refillPerSecond: 20 };
-const UNFILTERED_DESCRIBE: Bucket = { capacity: 50, refillPerSecond: 10 };
+export type Bucket = TokenBucketSpec;
 
 /** Every action the controller calls. */
 export const EC2_ACTIONS = [
@@ -42,7 +34,7 @@ export const EC2_ACTIONS = [
 export type Ec2Action = (typeof EC2_ACTIONS)[number];
 
 /** Describe calls sent with neither a filter nor pagination use a lower bucket for these actions. */
-export const UNFILTERED_ACTIONS: ReadonlySet<string> = new Set(['DescribeInstances', 'DescribeNetworkInterfaces', 'DescribeSecurityGroups']);
+export const UNFILTERED_ACTIONS: ReadonlySet<string> = new Set(UNFILTERED_DESCRIBE_ACTIONS);
 
 /** A limiter key: an action, or `<Action>:unfiltered` for the lower describe bucket. */
 export type BudgetKey = Ec2Action | `${'DescribeInstances' | 'DescribeNetworkInterfaces' | 'DescribeSecurityGroups'}:unfiltered`;
@@ -52,26 +44,9 @@ export const SHARED_LIMITER_KEY = '*';
 /** What the pacer keys its limiters by. */
 export type LimiterKey = BudgetKey | typeof SHARED_LIMITER_KEY;
 
-export const AWS_BUCKETS: Readonly<Record<BudgetKey, Bucket>> = {
-  CreateNetworkInterface: MUTATING_ENI,
-  DeleteNetworkInterface: MUTATING_ENI,
-  ModifyNetworkInterfaceAttribute: MUTATING_ENI,
-  AssociateTrunkInterface: GENERIC_MUTATING,
-  DisassociateTrunkInterface: GENERIC_MUTATING,
-  AttachNetworkInterface: GENERIC_MUTATING,
-  DetachNetworkInterface: GENERIC_MUTATING,
-  CreateNetworkInterfacePermission: GENERIC_MUTATING,
-  CreateTags: { capacity: 100, refillPerSecond: 10 },
-  DeleteTags: { capacity: 100, refillPerSecond: 10 },
-  DescribeInstances: DESCRIBE,
-  DescribeSubnets: DESCRIBE,
-  DescribeSecurityGroups: DESCRIBE,
-  DescribeNetworkInterfaces: DESCRIBE,
-  DescribeTrunkInterfaceAssociations: DESCRIBE,
-  'DescribeInstances:unfiltered': UNFILTERED_DESCRIBE,
-  'DescribeNetworkInterfaces:unfiltered': UNFILTERED_DESCRIBE,
-  'DescribeSecurityGroups:unfiltered': UNFILTERED_DESCRIBE,
-};
+export const AWS_BUCKETS: Readonly<Record<BudgetKey, Bucket>> = Object.fromEntries(
+  [...EC2_ACTIONS, ...UNFILTERED_DESCRIBE_ACTIONS.map((a) => `${a}:unfiltered` as const)].map((k) => [k, AWS_REQUEST_BUCKETS[k]]),
+) as Record<BudgetKey, Bucket>;
 export const BUDGET_KEYS = Object.keys(AWS_BUCKETS) as BudgetKey[];
 
 export const DEFAULT_ACCOUNT_SHARE = 0.8;

@@ -3,10 +3,9 @@
 // throttling for the Amazon EC2 API". A request takes one token or is refused with
 // RequestLimitExceeded; refused requests take nothing. Time is injected so tests need no sleeps.
 
-export interface BucketSpec {
-  capacity: number;
-  refillPerSecond: number;
-}
+import { AWS_REQUEST_BUCKETS, GENERIC_MUTATING_BUCKET, UNFILTERED_DESCRIBE_ACTIONS, type TokenBucketSpec } from '../../domain/ec2-request-buckets.js';
+
+export type BucketSpec = TokenBucketSpec;
 
 /**
  * A throttle profile: a base (`aws` = AWS's published buckets, `off` = unlimited) plus per-bucket
@@ -19,47 +18,11 @@ export interface ThrottleProfile {
   overrides?: Record<string, BucketSpec | null>;
 }
 
-const MUTATING_ENI: BucketSpec = { capacity: 100, refillPerSecond: 5 };
-const GENERIC_MUTATING: BucketSpec = { capacity: 50, refillPerSecond: 5 };
-const DESCRIBE: BucketSpec = { capacity: 100, refillPerSecond: 20 };
-const UNFILTERED_DESCRIBE: BucketSpec = { capacity: 50, refillPerSecond: 10 };
-
 /** AWS's buckets for every action the local EC2 serves. */
-export const AWS_BUCKETS: Readonly<Record<string, BucketSpec>> = {
-  CreateNetworkInterface: MUTATING_ENI,
-  DeleteNetworkInterface: MUTATING_ENI,
-  ModifyNetworkInterfaceAttribute: MUTATING_ENI,
-  AssociateTrunkInterface: GENERIC_MUTATING,
-  DisassociateTrunkInterface: GENERIC_MUTATING,
-  AttachNetworkInterface: GENERIC_MUTATING,
-  DetachNetworkInterface: GENERIC_MUTATING,
-  CreateNetworkInterfacePermission: GENERIC_MUTATING,
-  CreateTags: { capacity: 100, refillPerSecond: 10 },
-  DeleteTags: GENERIC_MUTATING,
-  CreateVpc: GENERIC_MUTATING,
-  CreateSubnet: GENERIC_MUTATING,
-  CreateSecurityGroup: GENERIC_MUTATING,
-  // RunInstances/TerminateInstances have their own published buckets.
-  RunInstances: { capacity: 1000, refillPerSecond: 2 },
-  TerminateInstances: { capacity: 100, refillPerSecond: 5 },
-  DescribeVpcs: DESCRIBE,
-  DescribeSubnets: DESCRIBE,
-  DescribeSecurityGroups: DESCRIBE,
-  DescribeInstances: DESCRIBE,
-  DescribeInstanceTypes: DESCRIBE,
-  DescribeNetworkInterfaces: DESCRIBE,
-  DescribeTrunkInterfaceAssociations: DESCRIBE,
-  'DescribeInstances:unfiltered': UNFILTERED_DESCRIBE,
-  'DescribeNetworkInterfaces:unfiltered': UNFILTERED_DESCRIBE,
-  'DescribeSecurityGroups:unfiltered': UNFILTERED_DESCRIBE,
-};
+export const AWS_BUCKETS: Readonly<Record<string, BucketSpec>> = AWS_REQUEST_BUCKETS;
 
 /** Actions whose unfiltered, unpaginated calls draw from the lower bucket. */
-export const UNFILTERED_BUCKET_ACTIONS: ReadonlySet<string> = new Set([
-  'DescribeInstances',
-  'DescribeNetworkInterfaces',
-  'DescribeSecurityGroups',
-]);
+export const UNFILTERED_BUCKET_ACTIONS: ReadonlySet<string> = new Set(UNFILTERED_DESCRIBE_ACTIONS);
 
 /** Bucket key for a call: the action, or its `:unfiltered` bucket when it qualifies. */
 export function bucketKey(action: string, unfilteredUnpaginated: boolean): string {
@@ -118,7 +81,7 @@ export class Throttle {
     const o = this.profile.overrides;
     if (o && Object.hasOwn(o, key)) return o[key] ?? null;
     if (this.profile.base === 'off') return null;
-    return AWS_BUCKETS[key] ?? GENERIC_MUTATING;
+    return AWS_BUCKETS[key] ?? GENERIC_MUTATING_BUCKET;
   }
 
   /** Takes one token from the bucket; false when the call must be refused. */
