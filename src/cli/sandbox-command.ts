@@ -67,6 +67,9 @@ export function registerSandboxCommand(
     .option('--keep-running', 'with --demo: keep the sandbox running afterwards')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
     .action(async (flags: Record<string, unknown>, cmd: Command) => {
+      // The SDK's notice that its releases after January 2027 need Node 22 is for whoever upgrades
+      // the controller's dependencies; in the local sandbox (pinned SDK, design.md) it is noise.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const given = (name: string): unknown => (cmd.getOptionValueSource(name) === 'cli' ? flags[name] : undefined);
       const file = typeof flags.config === 'string' ? loadSandboxConfigFile(flags.config) : {};
       const fromFlags: Partial<SandboxSettings> = {
