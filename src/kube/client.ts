@@ -13,6 +13,7 @@ import {
   EventsV1Api,
   KubeConfig,
 } from '@kubernetes/client-node';
+import type { Agent as HttpAgent } from 'node:http';
 
 export interface LoadKubeConfigOptions {
   /** Path to a kubeconfig file. Without it: in-cluster when running in a pod, else the default chain. */
@@ -66,6 +67,7 @@ export interface KubeClients {
 }
 
 export function makeKubeClients(kc: KubeConfig): KubeClients {
+  reuseConnections(kc);
   return {
     kc,
     core: kc.makeApiClient(CoreV1Api),
@@ -74,4 +76,37 @@ export function makeKubeClients(kc: KubeConfig): KubeClients {
     admission: kc.makeApiClient(AdmissionregistrationV1Api),
     events: kc.makeApiClient(EventsV1Api),
   };
+}
+
+const REUSING = Symbol('vpcrc.reuseConnections');
+type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => HttpAgent;
+
+/**
+ * Make every client built from `kc` (API clients and informers' watches alike) share keep-alive
+ * agents. client-node 1.4 builds a new agent per request, so each call to the API server opens a
+ * new TCP connection and, over TLS, a full handshake: most of a busy controller's CPU. Agents are
+ * cached by their options (CA, client cert and key, TLS settings), so rotated client certificates
+ * still get a fresh agent. `opts.agent` instead uses that one agent for everything (the sandbox
+ * shares one across all its in-process clients and destroys it on stop). Idempotent.
+ * (`createAgent` is not public API in client-node 1.4: if it goes away this does nothing and
+ * requests work as before, only slower.)
+ */
+export function reuseConnections(kc: KubeConfig, opts: { agent?: HttpAgent } = {}): KubeConfig {
+  const target = kc as unknown as { createAgent?: AgentFactory; [REUSING]?: true };
+  const original = target.createAgent;
+  if (typeof original !== 'function' || target[REUSING]) return kc;
+  const agents = new Map<string, HttpAgent>();
+  const shared = opts.agent;
+  target.createAgent = (cluster, options) => {
+    if (shared) return shared;
+    const key = JSON.stringify([(cluster as { server?: string } | undefined)?.server, Object.entries(options).sort(([a], [b]) => a.localeCompare(b))]);
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = original.call(kc, cluster, { ...options, keepAlive: true });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+  target[REUSING] = true;
+  return kc;
 }

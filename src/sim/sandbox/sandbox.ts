@@ -1,6 +1,7 @@
 // The sandbox: a local EC2 and a local Kubernetes, instances launched in EC2 with a node agent
 // each, the scheduler, the CRDs and the usual namespaces and ConfigMap, a kubeconfig on disk, and
 // (when a starter is given) the controller. Everything talks over HTTP as in a real cluster.
+import { reuseConnections } from '../../kube/client.js';
 import { CreateSecurityGroupCommand, CreateSubnetCommand, DescribeSubnetsCommand, DescribeVpcsCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type RunInstancesCommandOutput, type _InstanceType } from '@aws-sdk/client-ec2';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -119,12 +120,9 @@ function inProcessKubeConfig(kube: LocalKube, user: SandboxUser, agent: HttpAgen
     contexts: [{ name: user, cluster: 'local', user }],
     currentContext: user,
   });
-  // client-node builds a fresh http.Agent for every request, i.e. a new TCP connection each time:
-  // at hundreds of requests a second that piles up TIME_WAIT sockets. Share one keep-alive agent.
-  // (createAgent is private in client-node 1.4; if it ever goes away this is simply skipped.)
-  const inner = kc as unknown as { createAgent?: unknown };
-  if (typeof inner.createAgent === 'function') inner.createAgent = () => agent;
-  return kc;
+  // client-node opens a new connection per request; at hundreds of requests a second that piles
+  // up TIME_WAIT sockets. Every in-process client shares one keep-alive agent.
+  return reuseConnections(kc, { agent });
 }
 
 async function ignoreExists(p: Promise<unknown>): Promise<void> {
