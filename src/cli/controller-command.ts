@@ -45,6 +45,9 @@ export interface ControllerFlags {
   webhookSelfRegister?: boolean;
   webhookAdvertiseHost?: string;
   webhookFailurePolicy?: string;
+  podWorkers?: string;
+  releaseWorkers?: string;
+  gcIntervalSeconds?: string;
 }
 
 /** `host:port`, `:port` or `port`; port 0 = ephemeral. */
@@ -136,6 +139,11 @@ export function controllerOptionsFromFlags(flags: ControllerFlags, env: NodeJS.P
     leaderElect: flags.leaderElect ? { ...(flags.leaderElectIdentity ? { identity: flags.leaderElectIdentity } : {}) } : false,
     ...(flags.instanceLimitsFile ? { instanceLimitsFile: flags.instanceLimitsFile } : {}),
     webhooks,
+    podSide: {
+      ...(flags.podWorkers !== undefined ? { podWorkers: intIn('--pod-workers', flags.podWorkers, 1, 1000) } : {}),
+      ...(flags.releaseWorkers !== undefined ? { releaseWorkers: intIn('--release-workers', flags.releaseWorkers, 1, 1000) } : {}),
+      ...(flags.gcIntervalSeconds !== undefined ? { gcIntervalMs: intIn('--gc-interval-seconds', flags.gcIntervalSeconds, 0, 86_400) * 1000 } : {}),
+    },
   };
 }
 
@@ -177,6 +185,9 @@ export function registerControllerCommand(parent: Command): void {
     .option('--controller-identity <user>', 'identity allowed to write the pod-eni annotation (repeatable; default the reference\'s three)', collect)
     .option('--eni-permission-account-id <id>', 'cross-account only: grant this account INSTANCE-ATTACH on branch ENIs')
     .option('--branch-eni-cooldown <seconds>', 'cooldown when the amazon-vpc-cni ConfigMap does not set one (default 60, min 30)')
+    .option('--pod-workers <n>', 'pod reconciles at once (default 32; EC2 pacing is the real limit)')
+    .option('--release-workers <n>', 'branch ENI releases at once (default 8)')
+    .option('--gc-interval-seconds <s>', 'period of the pass that deletes owned branch ENIs whose pod is gone (default 300; 0 = off)')
     .option('--ec2-account-share <fraction>', "share (0,1] of each EC2 API bucket this controller may use")
     .option('--ec2-rate <Action=perSecond>', 'EC2 calls per second for one action (repeatable)', collect)
     .option('--ec2-burst <Action=tokens>', 'burst for one action (repeatable)', collect)

@@ -43,6 +43,14 @@ describe('controllerOptionsFromFlags', () => {
     expect(() => controllerOptionsFromFlags(flags, env)).toThrow(message);
   });
 
+  it('passes pod-side worker counts and the GC period, rejecting bad values by flag name', () => {
+    expect(controllerOptionsFromFlags({ clusterName: 'prod' }, env).podSide).toEqual({});
+    const o = controllerOptionsFromFlags({ clusterName: 'prod', podWorkers: '64', releaseWorkers: '4', gcIntervalSeconds: '60' }, env);
+    expect(o.podSide).toEqual({ podWorkers: 64, releaseWorkers: 4, gcIntervalMs: 60_000 });
+    expect(() => controllerOptionsFromFlags({ clusterName: 'prod', podWorkers: '0' }, env)).toThrow(/--pod-workers: "0" must be a whole number from 1/);
+    expect(() => controllerOptionsFromFlags({ clusterName: 'prod', gcIntervalSeconds: 'soon' }, env)).toThrow(/--gc-interval-seconds/);
+  });
+
   it('requires a region when none is in the environment', () => {
     expect(() => controllerOptionsFromFlags({ clusterName: 'c' }, {})).toThrow('--region is required');
   });
