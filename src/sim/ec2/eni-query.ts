@@ -83,7 +83,7 @@ const SORT_LIMIT = 4096;
 
 function* enisOf(world: World, ids: Iterable<string>): Generator<Eni> {
   for (const id of ids) {
-    const e = world.getEni(id);
+    const e = world.eniById(id);
     if (e) yield e;
   }
 }
@@ -95,7 +95,7 @@ export function queryEnis(world: World, ids: readonly string[], filters: readonl
   if (ids.length > 0) {
     // Explicit IDs: every one must exist (and be visible), as EC2 reports missing ones as NotFound.
     source = sortBySeq(world.requireMany('eni', [...new Set(ids)], (id) => {
-      const e = world.getEni(id);
+      const e = world.eniById(id);
       return e && world.isVisible(e) ? e : undefined;
     }));
   } else {

@@ -197,6 +197,10 @@ export class World {
     this.tick();
     return this.enis.get(id);
   }
+  /** An ENI by ID as of the last tick, for handlers (the server ticks once per request). */
+  eniById(id: string): Eni | undefined {
+    return this.enis.get(id);
+  }
   getAssociation(id: string): TrunkAssociation | undefined {
     return this.associations.get(id);
   }
