@@ -72,8 +72,13 @@ export function getPath(obj: unknown, path: readonly string[]): unknown {
   return cur;
 }
 
+/** A time as Kubernetes writes it: RFC 3339 to the second. */
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 export function nowRfc3339(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339(new Date());
 }
 
 /** Checks that a parsed body is a Kubernetes object (a JSON object whose metadata, if any, is an object). */

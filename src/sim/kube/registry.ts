@@ -20,7 +20,7 @@ import {
   unsupportedMediaType,
 } from './errors.js';
 import type { JsonObject, KubeObject } from './objects.js';
-import { clone, deepEqual, isObject, nowRfc3339, text } from './objects.js';
+import { clone, deepEqual, isObject, nowRfc3339, rfc3339, text } from './objects.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
 import { apiVersionOf, builtinResources, hasStatus, type ResourceDef } from './resources.js';
 import type { Entry, ResourceStore, Storage } from './store.js';
@@ -599,7 +599,7 @@ export class Registry {
         if (changed) store.put(obj);
         return this.toView(def, obj);
       }
-      m.deletionTimestamp = new Date(now + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      m.deletionTimestamp = rfc3339(new Date(now + grace * 1000));
       m.deletionGracePeriodSeconds = grace;
       const entry = store.put(obj);
       return this.toView(def, parseEntry(entry));

@@ -3,6 +3,7 @@
 // formula, allocatable after EKS's kube-reserved (cpu by core, memory 255Mi + 11Mi per pod) and
 // the 100Mi hard eviction threshold.
 import { LABEL_INSTANCE_TYPE, LABEL_OS, LABEL_ZONE } from '../../../apis/constants.js';
+import { rfc3339 } from '../objects.js';
 
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 export const LABEL_ARCH = 'kubernetes.io/arch';
@@ -105,14 +106,13 @@ export function nodeLabels(facts: InstanceFacts, nodeName: string): Record<strin
  * kubelet stops posting (every condition Unknown, reason NodeStatusUnknown).
  */
 export function readyConditions(now: Date, since: Date, unknown = false): Record<string, unknown>[] {
-  const t = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const cond = (type: string, status: string, reason: string, message: string): Record<string, unknown> => ({
     type,
     status,
     reason,
     message,
-    lastHeartbeatTime: t(now),
-    lastTransitionTime: t(since),
+    lastHeartbeatTime: rfc3339(now),
+    lastTransitionTime: rfc3339(since),
   });
   if (unknown) {
     return ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'].map((type) => cond(type, 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.'));

@@ -9,6 +9,7 @@
 // - A pod with a deletionTimestamp is stopped (containers terminated, phase Succeeded) and then
 //   removed for good.
 import { ANNOTATION_COMPLETE_AFTER_SECONDS, ANNOTATION_POD_ENI, RESOURCE_POD_ENI } from '../../../apis/constants.js';
+import { rfc3339 } from '../objects.js';
 import { podRequests } from '../scheduler/pod-requests.js';
 
 export interface PodView {
@@ -44,8 +45,6 @@ export type PodPlan =
   | { kind: 'none'; wakeAt?: number }
   | { kind: 'status'; status: Record<string, unknown>; wakeAt?: number }
   | { kind: 'delete' };
-
-const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function wantsBranchEni(pod: PodView): boolean {
   return (podRequests(pod).get(RESOURCE_POD_ENI) ?? 0) > 0;
@@ -134,14 +133,14 @@ export function planPod(pod: PodView, ctx: PodContext): PodPlan {
   const uid = pod.metadata?.uid ?? pod.metadata?.name ?? 'pod';
   const names = (pod.spec?.containers ?? []).map((c, i) => c.name ?? `c${i}`);
   const current = currentState(pod);
-  const startTime = pod.status?.startTime ? iso(new Date(pod.status.startTime)) : iso(now);
+  const startTime = pod.status?.startTime ? rfc3339(new Date(pod.status.startTime)) : rfc3339(now);
   const runningSince = (pod.status?.containerStatuses?.[0]?.state?.running as { startedAt?: string } | undefined)?.startedAt;
 
   if (pod.metadata?.deletionTimestamp) {
     // Stopped (or never started, or already finished): the kubelet's final delete.
     if (current === 'completed' || current === 'creating' || current === undefined) return { kind: 'delete' };
     const startedAt = runningSince ?? startTime;
-    return { kind: 'status', status: statusFor(pod, 'stopped', ctx, startTime, startedAt, iso(now), pod.status?.podIP) };
+    return { kind: 'status', status: statusFor(pod, 'stopped', ctx, startTime, startedAt, rfc3339(now), pod.status?.podIP) };
   }
   if (current === 'completed') return { kind: 'none' };
 
@@ -151,11 +150,11 @@ export function planPod(pod: PodView, ctx: PodContext): PodPlan {
     return { kind: 'status', status: statusFor(pod, 'creating', ctx, startTime, '', '', undefined) };
   }
 
-  const startedAt = runningSince ?? iso(now);
+  const startedAt = runningSince ?? rfc3339(now);
   const after = completeAfterSeconds(pod);
   const completeAt = after === undefined ? undefined : new Date(startedAt).getTime() + after * 1000;
   if (completeAt !== undefined && now.getTime() >= completeAt) {
-    return { kind: 'status', status: statusFor(pod, 'completed', ctx, startTime, startedAt, iso(now), ip) };
+    return { kind: 'status', status: statusFor(pod, 'completed', ctx, startTime, startedAt, rfc3339(now), ip) };
   }
   if (current === 'running' && pod.status?.podIP === ip && pod.status?.phase === 'Running') return { kind: 'none', ...(completeAt ? { wakeAt: completeAt } : {}) };
   return { kind: 'status', status: statusFor(pod, 'running', ctx, startTime, startedAt, '', ip), ...(completeAt ? { wakeAt: completeAt } : {}) };
