@@ -77,7 +77,7 @@ const NETWORK_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIP
 /** Class of an EC2 error code (and HTTP status when known). */
 export function classifyCode(code: string, httpStatus?: number): Ec2ErrorClass {
   if (THROTTLE_CODES.has(code)) return 'throttled';
-  if (code.endsWith('.NotFound') || code.endsWith('NotFound')) return 'not-found';
+  if (code.endsWith('NotFound')) return 'not-found';
   if (QUOTA_CODES.has(code) || (code.endsWith('LimitExceeded') && code !== 'RequestLimitExceeded')) return 'quota';
   if (UNAUTHORIZED_CODES.has(code)) return 'unauthorized';
   if (CONFLICT_CODES.has(code)) return 'conflict';
@@ -128,10 +128,6 @@ export class Ec2Error extends Error {
     const prefix = `${this.action}: ${this.code}: `;
     return this.message.startsWith(prefix) ? this.message.slice(prefix.length) : this.message;
   }
-}
-
-export function isEc2Error(err: unknown): err is Ec2Error {
-  return err instanceof Ec2Error;
 }
 
 /** True for the classes where a release path can count the call as done. */

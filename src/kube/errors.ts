@@ -18,8 +18,6 @@ export function statusOf(err: unknown): number | undefined {
 export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
 export const isConflict = (err: unknown): boolean => statusOf(err) === 409;
 export const isAlreadyExists = (err: unknown): boolean => statusOf(err) === 409 && reasonOf(err) === 'AlreadyExists';
-export const isGone = (err: unknown): boolean => statusOf(err) === 410;
-export const isForbidden = (err: unknown): boolean => statusOf(err) === 403;
 
 /** The Status `reason` (e.g. AlreadyExists, Conflict, NotFound) parsed from the string body, if any. */
 export function reasonOf(err: unknown): string | undefined {

@@ -37,14 +37,6 @@ export function mergePatchNodeStatus(core: CoreV1Api, name: string, body: object
   return core.patchNodeStatus({ name, body }, merge());
 }
 
-export function jsonPatchNode(core: CoreV1Api, name: string, ops: JsonPatchOp[]): Promise<V1Node> {
-  return core.patchNode({ name, body: ops }, json());
-}
-
-export function jsonPatchNodeStatus(core: CoreV1Api, name: string, ops: JsonPatchOp[]): Promise<V1Node> {
-  return core.patchNodeStatus({ name, body: ops }, json());
-}
-
 export function mergePatchPod(core: CoreV1Api, namespace: string, name: string, body: object): Promise<V1Pod> {
   return core.patchNamespacedPod({ name, namespace, body }, merge());
 }
