@@ -4,7 +4,8 @@ import { type FilterSet } from './filters.js';
 import { listOf, optString, reqString, tagSpecifications } from './query-params.js';
 import { renderSecurityGroup, renderSubnet, renderVpc } from './render.js';
 import type { SecurityGroup, Subnet, Vpc } from './world-types.js';
-import { el, list, wrap } from './xml.js';
+import { OWNER_ID } from './world.js';
+import { el, list, tagSet, wrap } from './xml.js';
 import { describeSimple, tagFilterOnly, type ActionHandler } from './action-support.js';
 
 export const createVpc: ActionHandler = (ctx, p) => {
@@ -23,7 +24,7 @@ export const describeVpcs: ActionHandler = (ctx, p) => {
       'cidr-block-association.cidr-block': (v) => v.cidrBlock,
       'is-default': (v) => String(v.isDefault),
       state: () => 'available',
-      'owner-id': () => '111122223333',
+      'owner-id': () => OWNER_ID,
     },
   };
   const ids = listOf(p, 'VpcId');
@@ -51,7 +52,7 @@ export const describeSubnets: ActionHandler = (ctx, p) => {
       state: () => 'available',
       'available-ip-address-count': (s) => String(s.pool.available),
       'default-for-az': () => 'false',
-      'owner-id': () => '111122223333',
+      'owner-id': () => OWNER_ID,
     },
   };
   const ids = listOf(p, 'SubnetId');
@@ -63,7 +64,7 @@ export const createSecurityGroup: ActionHandler = (ctx, p) => {
   const vpcId = p.get('VpcId');
   if (vpcId === undefined) throw new Ec2Error('VPCIdNotSpecified', 'No default VPC for this user');
   const g = ctx.world.createSecurityGroup(reqString(p, 'GroupName'), reqString(p, 'GroupDescription'), vpcId, tagSpecifications(p, 'security-group'));
-  return el('return', true) + el('groupId', g.groupId) + el('securityGroupArn', `arn:aws:ec2:${ctx.world.region}:111122223333:security-group/${g.groupId}`) + (g.tags.size ? list('tagSet', g.tags, ([k, v]) => el('key', k) + el('value', v)) : '');
+  return el('return', true) + el('groupId', g.groupId) + el('securityGroupArn', `arn:aws:ec2:${ctx.world.region}:${OWNER_ID}:security-group/${g.groupId}`) + (g.tags.size ? tagSet(g.tags) : '');
 };
 
 export const describeSecurityGroups: ActionHandler = (ctx, p) => {
@@ -75,7 +76,7 @@ export const describeSecurityGroups: ActionHandler = (ctx, p) => {
       'group-name': (g) => g.groupName,
       description: (g) => g.description,
       'vpc-id': (g) => g.vpcId,
-      'owner-id': () => '111122223333',
+      'owner-id': () => OWNER_ID,
     },
   };
   const ids = listOf(p, 'GroupId');

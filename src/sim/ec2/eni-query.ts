@@ -4,7 +4,7 @@
 import { compileFilters, hasWildcard, matchesAll, type FilterSet } from './filters.js';
 import { collectPage, type Page, type PageRequest } from './pagination.js';
 import type { Filter } from './query-params.js';
-import type { World } from './world.js';
+import { OWNER_ID, type World } from './world.js';
 import type { Eni } from './world-types.js';
 
 export function eniFilterSet(world: World): FilterSet<Eni> {
@@ -23,7 +23,7 @@ export function eniFilterSet(world: World): FilterSet<Eni> {
       'mac-address': (e) => e.macAddress,
       'private-ip-address': (e) => [e.privateIpAddress, ...e.secondaryPrivateIps],
       'addresses.private-ip-address': (e) => [e.privateIpAddress, ...e.secondaryPrivateIps],
-      'owner-id': () => '111122223333',
+      'owner-id': () => OWNER_ID,
       'requester-managed': () => 'false',
       'source-dest-check': (e) => String(e.sourceDestCheck),
       'attachment.instance-id': (e) => e.attachment?.instanceId,
@@ -31,7 +31,7 @@ export function eniFilterSet(world: World): FilterSet<Eni> {
       'attachment.status': (e) => e.attachment?.status,
       'attachment.device-index': (e) => (e.attachment ? String(e.attachment.deviceIndex) : undefined),
       'attachment.delete-on-termination': (e) => (e.attachment ? String(e.attachment.deleteOnTermination) : undefined),
-      'attachment.instance-owner-id': (e) => (e.attachment ? '111122223333' : undefined),
+      'attachment.instance-owner-id': (e) => (e.attachment ? OWNER_ID : undefined),
     },
   };
 }
