@@ -81,7 +81,7 @@ interface NodeRecord {
   since: number;
   state: NodeState;
   /** The trunk as last seen attached, and the target it was checked against. */
-  trunk?: TrunkInfo & { groups: string[]; targetKey: string; instanceSubnetId: string; primaryGroups: string[] };
+  trunk?: TrunkInfo & { targetKey: string; instanceSubnetId: string; primaryGroups: string[] };
   /** This process created the node's trunk (metric label). */
   createdHere?: boolean;
   /** A trunk created by this process that describes may not show yet (eventual consistency). */
@@ -415,7 +415,6 @@ export class NodeReconciler {
       ...(subnet.v6Cidr ? { subnetV6Cidr: subnet.v6Cidr } : {}),
       defaultSecurityGroups: [...groups],
       branchLimit: limits.branchLimit,
-      groups: [...groups],
       targetKey: targetKey(target),
       instanceSubnetId: facts.subnetId,
       primaryGroups: [...facts.primaryGroups],
@@ -449,7 +448,7 @@ export class NodeReconciler {
       this.d.events.normal(target, REASON_CONTROLLER_VERSION_NOTICE, messageControllerVersion(CONTROLLER_VERSION));
       this.d.events.normal(target, REASON_NODE_TRUNK_INITIATED, MESSAGE_NODE_TRUNK_INITIATED);
     }
-    const { groups: _g, targetKey: _k, instanceSubnetId: _s, primaryGroups: _p, ...info } = t;
+    const { targetKey: _k, instanceSubnetId: _s, primaryGroups: _p, ...info } = t;
     this.d.trunks.publish(info);
     return Outcome.done();
   }
