@@ -9,9 +9,7 @@
 // share 1: the sustained rate is `RATE_SAFETY` of the share, and `BURST_RESERVE` tokens of the burst
 // are never used, so the server's bucket always holds a few tokens more than our limiter thinks it
 // has and network jitter (two calls arriving closer together than they were sent) cannot empty it.
-import { AWS_REQUEST_BUCKETS, UNFILTERED_DESCRIBE_ACTIONS, type TokenBucketSpec } from '../domain/ec2-request-buckets.js';
-
-export type Bucket = TokenBucketSpec;
+import { AWS_REQUEST_BUCKETS, UNFILTERED_DESCRIBE_ACTIONS, type TokenBucketSpec, type UnfilteredDescribeAction } from '../domain/ec2-request-buckets.js';
 
 /** Every action the controller calls. */
 export const EC2_ACTIONS = [
@@ -33,20 +31,19 @@ export const EC2_ACTIONS = [
 ] as const;
 export type Ec2Action = (typeof EC2_ACTIONS)[number];
 
-/** Describe calls sent with neither a filter nor pagination use a lower bucket for these actions. */
-export const UNFILTERED_ACTIONS: ReadonlySet<string> = new Set(UNFILTERED_DESCRIBE_ACTIONS);
+const UNFILTERED_ACTIONS: ReadonlySet<string> = new Set(UNFILTERED_DESCRIBE_ACTIONS);
 
 /** A limiter key: an action, or `<Action>:unfiltered` for the lower describe bucket. */
-export type BudgetKey = Ec2Action | `${'DescribeInstances' | 'DescribeNetworkInterfaces' | 'DescribeSecurityGroups'}:unfiltered`;
+export type BudgetKey = Ec2Action | `${UnfilteredDescribeAction}:unfiltered`;
 
 /** The one limiter every call shares when a config sets `shared` (the reference policy, for comparison). */
 export const SHARED_LIMITER_KEY = '*';
 /** What the pacer keys its limiters by. */
 export type LimiterKey = BudgetKey | typeof SHARED_LIMITER_KEY;
 
-export const AWS_BUCKETS: Readonly<Record<BudgetKey, Bucket>> = Object.fromEntries(
+export const AWS_BUCKETS: Readonly<Record<BudgetKey, TokenBucketSpec>> = Object.fromEntries(
   [...EC2_ACTIONS, ...UNFILTERED_DESCRIBE_ACTIONS.map((a) => `${a}:unfiltered` as const)].map((k) => [k, AWS_REQUEST_BUCKETS[k]]),
-) as Record<BudgetKey, Bucket>;
+) as Record<BudgetKey, TokenBucketSpec>;
 export const BUDGET_KEYS = Object.keys(AWS_BUCKETS) as BudgetKey[];
 
 export const DEFAULT_ACCOUNT_SHARE = 0.8;

@@ -49,5 +49,3 @@ export const AWS_REQUEST_BUCKETS = {
   'DescribeNetworkInterfaces:unfiltered': UNFILTERED_DESCRIBE,
   'DescribeSecurityGroups:unfiltered': UNFILTERED_DESCRIBE,
 } as const satisfies Record<string, TokenBucketSpec>;
-
-export type RequestBucketKey = keyof typeof AWS_REQUEST_BUCKETS;
