@@ -1,8 +1,10 @@
 // VPCs, subnets and security groups.
 import { Ec2Error } from './errors.js';
 import { type FilterSet } from './filters.js';
+import { isWellFormedId } from './ids.js';
 import { listOf, optString, reqString, tagSpecifications } from './query-params.js';
 import { renderSecurityGroup, renderSubnet, renderVpc } from './render.js';
+import { malformed } from './world-errors.js';
 import type { SecurityGroup, Subnet, Vpc } from './world-types.js';
 import { OWNER_ID } from './world.js';
 import { el, list, tagSet, wrap } from './xml.js';
@@ -84,7 +86,7 @@ export const describeSecurityGroups: ActionHandler = (ctx, p) => {
   const lookup = (x: readonly string[]): SecurityGroup[] => {
     const out: SecurityGroup[] = [];
     for (const id of x) {
-      if (!/^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(id)) throw new Ec2Error('InvalidGroupId.Malformed', `Invalid id: "${id}" (expecting "sg-...")`);
+      if (!isWellFormedId('sg', id)) throw malformed('sg', id);
       const g = w.getGroup(id);
       if (!g) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
       out.push(g);
@@ -94,10 +96,9 @@ export const describeSecurityGroups: ActionHandler = (ctx, p) => {
   let r = describeSimple(p, w.allGroups(), set, ids, (g) => g.groupId, lookup, { min: 5, max: 1000 });
   if (names.length > 0) {
     const byName = new Set(names);
+    const known = new Set([...w.allGroups()].map((g) => g.groupName));
     for (const n of names) {
-      if (![...w.allGroups()].some((g) => g.groupName === n)) {
-        throw new Ec2Error('InvalidGroup.NotFound', `The security group '${n}' does not exist`);
-      }
+      if (!known.has(n)) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${n}' does not exist`);
     }
     r = { items: r.items.filter((g) => byName.has(g.groupName)), nextToken: r.nextToken };
   }

@@ -136,7 +136,7 @@ export class Network {
    */
   importSecurityGroup(groupId: string, groupName: string, vpcId: string): SecurityGroup {
     this.requireVpc(vpcId);
-    if (!/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(groupId)) throw invalidParameterValue(`Invalid security group ID: ${groupId}`);
+    if (!isWellFormedId('sg', groupId)) throw invalidParameterValue(`Invalid security group ID: ${groupId}`);
     if (this.groups.has(groupId)) throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${groupId}' already exists`);
     const g: SecurityGroup = { groupId, groupName, description: `imported ${groupId}`, vpcId, tags: tagMap([]) };
     this.groups.set(groupId, g);
