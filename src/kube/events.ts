@@ -15,12 +15,13 @@
 // - Events about cluster-scoped objects (Nodes) live in namespace `default`, as the kubelet and
 //   client-go put them; the involvedObject keeps namespace "" and the Node's uid, which is what
 //   `kubectl describe node` searches for.
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event, type KubernetesObject } from '@kubernetes/client-node';
+import type { CoreV1Api, CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import { EVENT_SOURCE_COMPONENT } from '../apis/constants.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import { counter, type Registry } from '../observability/metrics.js';
 import { isNotFound, messageOf } from './errors.js';
+import { mergePatchEvent } from './patch.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -168,10 +169,7 @@ export class EventRecorder {
       agg.count++;
       agg.last = now;
       try {
-        await this.core.patchNamespacedEvent(
-          { name: agg.name, namespace: agg.namespace, body: { count: agg.count, lastTimestamp: new Date(now).toISOString() } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
+        await mergePatchEvent(this.core, agg.namespace, agg.name, { count: agg.count, lastTimestamp: new Date(now).toISOString() });
         this.m.written(type, 'patch');
         return;
       } catch (err) {

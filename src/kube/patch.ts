@@ -9,6 +9,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type CoreV1Api,
+  type CoreV1Event,
   type CustomObjectsApi,
   type V1Node,
   type V1Pod,
@@ -47,6 +48,10 @@ export function strategicPatchPod(core: CoreV1Api, namespace: string, name: stri
 
 export function jsonPatchPod(core: CoreV1Api, namespace: string, name: string, ops: JsonPatchOp[]): Promise<V1Pod> {
   return core.patchNamespacedPod({ name, namespace, body: ops }, json());
+}
+
+export function mergePatchEvent(core: Pick<CoreV1Api, 'patchNamespacedEvent'>, namespace: string, name: string, body: object): Promise<CoreV1Event> {
+  return core.patchNamespacedEvent({ name, namespace, body }, merge());
 }
 
 /** Which custom resource: cluster-scoped when `namespace` is absent. */
