@@ -13,6 +13,7 @@ import type { InstanceFacts } from './node-identity.js';
 import { retryEc2 } from './ec2-retry.js';
 import { maxPods } from './node-identity.js';
 import { PodCidrAllocator } from './pod-ip-pool.js';
+import { SANDBOX_INFORMER_BACKOFF } from '../scheduler/scheduler.js';
 
 export interface NodeFleetOptions {
   /** Credentials of the kubelet identity (Node, Node status, Pod status, pod deletion). */
@@ -50,8 +51,6 @@ interface TypeInfo {
 
 type CniNodeObject = KubernetesObject & Pick<CNINode, 'spec'>;
 
-const BACKOFF = { baseMs: 200, maxMs: 5_000 };
-
 export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet> {
   const log = opts.logger.child({ component: 'node-agents' });
   const kubelet = opts.kubelet.makeApiClient(CoreV1Api);
@@ -67,7 +66,7 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
     path: '/api/v1/pods',
     list: (q) => kubelet.listPodForAllNamespaces(q),
     indexers: { byNode: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) },
-    backoff: BACKOFF,
+    backoff: SANDBOX_INFORMER_BACKOFF,
     logger: log,
   });
   const nodes = new SupervisedInformer<V1Node>({
@@ -75,7 +74,7 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
     kc: opts.kubelet,
     path: '/api/v1/nodes',
     list: (q) => kubelet.listNode(q),
-    backoff: BACKOFF,
+    backoff: SANDBOX_INFORMER_BACKOFF,
     logger: log,
   });
   const cniNodes =
@@ -86,7 +85,7 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
           path: `/apis/${CNINODE_GROUP}/${CNINODE_VERSION}/${CNINODE_PLURAL}`,
           list: (q) =>
             awsNodeCustom.listClusterCustomObject({ group: CNINODE_GROUP, version: CNINODE_VERSION, plural: CNINODE_PLURAL, ...q }) as Promise<KubernetesListObject<CniNodeObject>>,
-          backoff: BACKOFF,
+          backoff: SANDBOX_INFORMER_BACKOFF,
           logger: log,
         })
       : undefined;
