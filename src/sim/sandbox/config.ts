@@ -42,7 +42,6 @@ export function parseSecurityGroupList(text: string): string[] {
   return [...new Set(ids)];
 }
 
-export const DEFAULT_NODES = 'm5.large=3';
 export const DEFAULT_SETTINGS: SandboxSettings = {
   nodes: [{ instanceType: 'm5.large', count: 3 }],
   customNetworking: false,

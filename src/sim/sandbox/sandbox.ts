@@ -30,7 +30,7 @@ import type { NodeAgent } from '../kube/node-agent/node-agent.js';
 import { startNodeFleet, type NodeFleet } from '../kube/node-agent/node-fleet.js';
 import { startScheduler, type Scheduler } from '../kube/scheduler/scheduler.js';
 import { pickFreeBlocks } from './cidr.js';
-import { parseNodesSpec, type CniMode, type FeatureOrder, type NodeGroupSpec } from './config.js';
+import { DEFAULT_SETTINGS, parseNodesSpec, type CniMode, type FeatureOrder, type NodeGroupSpec } from './config.js';
 import { makeSandboxEc2Client } from './ec2-client.js';
 
 export type LocalKube = Awaited<ReturnType<typeof startLocalKube>>;
@@ -281,7 +281,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     cleanups.push(() => fleet.stop());
 
     let launched = 0;
-    const instanceByNode = new Map<string, string>();
     async function addNodes(spec: string | NodeGroupSpec[]): Promise<string[]> {
       const groups = typeof spec === 'string' ? parseNodesSpec(spec) : spec;
       const ids: string[] = [];
@@ -318,13 +317,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           }
         }
       }
-      const names = await fleet.addInstances(ids);
-      names.forEach((n, i) => instanceByNode.set(n, ids[i] as string));
-      return names;
+      return fleet.addInstances(ids);
     }
 
-    const initial = typeof opts.nodes === 'string' || opts.nodes === undefined ? parseNodesSpec(opts.nodes ?? 'm5.large=3') : opts.nodes;
-    await addNodes(initial);
+    await addNodes(opts.nodes ?? DEFAULT_SETTINGS.nodes);
 
     if (opts.controller) {
       const controller = await opts.controller({
@@ -355,11 +351,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       kubeConfigFor: kc,
       addNodes,
       async removeNode(name) {
-        const instanceId = instanceByNode.get(name) ?? fleet.agent(name)?.facts.instanceId;
+        const instanceId = fleet.agent(name)?.facts.instanceId;
         if (!instanceId) throw new Error(`no sandbox node named "${name}"`);
         await ec2Client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
         await fleet.removeNode(name);
-        instanceByNode.delete(name);
       },
       nodeAgent: (name) => fleet.agent(name),
       nodeNames: () => fleet.agents().map((a) => a.name),
