@@ -2,7 +2,7 @@
 import { invalidParameterValue, missingParameter } from './errors.js';
 import { type FilterSet } from './filters.js';
 import { listOf, reqInt, reqString, tagSpecifications } from './query-params.js';
-import { renderInstanceType, renderReservation } from './render.js';
+import { renderInstanceState, renderInstanceType, renderReservation } from './render.js';
 import type { InstanceTypeInfo } from './instance-types.js';
 import type { Instance } from './world-types.js';
 import { el, list, wrap } from './xml.js';
@@ -28,15 +28,13 @@ export const runInstances: ActionHandler = (ctx, p) =>
 
 export const terminateInstances: ActionHandler = (ctx, p) => {
   const results = ctx.world.terminateInstances(listOf(p, 'InstanceId'));
-  const state = (s: Instance['state']): string =>
-    el('code', s === 'pending' ? 0 : s === 'running' ? 16 : 48) + el('name', s);
   return list(
     'instancesSet',
     results,
     (r) =>
       el('instanceId', r.instance.instanceId) +
-      wrap('currentState', state(r.instance.state)) +
-      wrap('previousState', state(r.previous)),
+      wrap('currentState', renderInstanceState(r.instance.state)) +
+      wrap('previousState', renderInstanceState(r.previous)),
   );
 };
 

@@ -9,6 +9,11 @@ import type { Attachment, Eni, EniPermission, Instance, SecurityGroup, Subnet, T
 
 const STATE_CODES: Record<Instance['state'], number> = { pending: 0, running: 16, terminated: 48 };
 
+/** The inside of an InstanceState: EC2's numeric code and the name. */
+export function renderInstanceState(state: Instance['state']): string {
+  return el('code', STATE_CODES[state]) + el('name', state);
+}
+
 function privateDnsName(ip: string, region: string): string {
   return `ip-${ip.replace(/\./g, '-')}.${region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`}`;
 }
@@ -86,7 +91,7 @@ export function renderInstance(world: World, inst: Instance, stateOverride?: Ins
   return (
     el('instanceId', inst.instanceId) +
     el('imageId', inst.imageId) +
-    wrap('instanceState', el('code', STATE_CODES[state]) + el('name', state)) +
+    wrap('instanceState', renderInstanceState(state)) +
     el('privateDnsName', live ? privateDnsName(inst.privateIpAddress, world.region) : '') +
     el('amiLaunchIndex', inst.amiLaunchIndex) +
     el('instanceType', inst.instanceType) +
