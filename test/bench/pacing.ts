@@ -12,12 +12,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssociateTrunkInterfaceCommand, CreateNetworkInterfaceCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { startLocalEc2, type LocalEc2 } from '../../src/sim/ec2/index.js';
+import { startLocalEc2 } from '../../src/sim/ec2/index.js';
 import { createEc2Client } from '../../src/aws/ec2-client.js';
 import { Ec2Gateway } from '../../src/aws/gateway.js';
 import { defaultPacingConfig, REFERENCE_PACING } from '../../src/aws/pacing-config.js';
 import { AWS_BUCKETS } from '../../src/aws/budgets.js';
+import { round } from './lib/alloc-math.js';
+import { startCompetitor } from './lib/competitor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, '..', '..', '..', 'test', 'bench', 'results');
@@ -33,47 +34,6 @@ function flag(argv: string[], name: string, def: number, allowZero = false): num
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-const round = (n: number, d = 3): number => Math.round(n * 10 ** d) / 10 ** d;
-
-/** Spends `share` of the Create and Associate buckets with calls EC2 rejects after metering them. */
-function startCompetitor(ec2: LocalEc2, share: number, timeScale: number): () => Promise<void> {
-  const client = new EC2Client({
-    region: ec2.region,
-    endpoint: ec2.endpoint,
-    credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'other' },
-    maxAttempts: 1,
-  });
-  const timers: NodeJS.Timeout[] = [];
-  const inflight = new Set<Promise<unknown>>();
-  const spend = (ratePerSecond: number, send: () => Promise<unknown>): void => {
-    let carry = 0;
-    let last = performance.now();
-    timers.push(
-      setInterval(() => {
-        const now = performance.now();
-        carry += ((now - last) / 1000) * ratePerSecond;
-        last = now;
-        for (; carry >= 1; carry--) {
-          const p = send().catch(() => undefined);
-          inflight.add(p);
-          void p.finally(() => inflight.delete(p));
-        }
-      }, 20),
-    );
-  };
-  spend(AWS_BUCKETS.CreateNetworkInterface.refillPerSecond * share * timeScale, () =>
-    client.send(new CreateNetworkInterfaceCommand({ SubnetId: 'subnet-00000000000000000' })),
-  );
-  spend(AWS_BUCKETS.AssociateTrunkInterface.refillPerSecond * share * timeScale, () =>
-    client.send(new AssociateTrunkInterfaceCommand({ BranchInterfaceId: 'eni-00000000000000000', TrunkInterfaceId: 'eni-00000000000000001', VlanId: 1 })),
-  );
-  return async () => {
-    for (const t of timers) clearInterval(t);
-    await Promise.allSettled([...inflight]);
-    client.destroy();
-  };
 }
 
 interface ScenarioResult {
@@ -111,7 +71,18 @@ async function scenario(opts: { pods: number; timeScale: number; share: number; 
     ec2.control.setThrottle('aws');
     ec2.control.resetCounters();
 
-    const stopCompetitor = competingShare > 0 ? startCompetitor(ec2, competingShare, timeScale) : async () => {};
+    // Spends `competingShare` of the Create and Associate buckets with calls EC2 rejects after metering them.
+    const competitor =
+      competingShare > 0
+        ? startCompetitor({
+            endpoint: ec2.endpoint,
+            region: ec2.region,
+            actions: {
+              CreateNetworkInterface: AWS_BUCKETS.CreateNetworkInterface.refillPerSecond * competingShare * timeScale,
+              AssociateTrunkInterface: AWS_BUCKETS.AssociateTrunkInterface.refillPerSecond * competingShare * timeScale,
+            },
+          })
+        : undefined;
     const gw = new Ec2Gateway({
       client: createEc2Client({ region: ec2.region, endpoint: ec2.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
       config: { ...defaultPacingConfig(), accountShare: share, timeScale, ...(opts.pacing === 'reference' ? { shared: REFERENCE_PACING } : {}) },
@@ -134,7 +105,7 @@ async function scenario(opts: { pods: number; timeScale: number; share: number; 
       }),
     );
     const wallSeconds = ((performance.now() - t0) / 1000) * timeScale;
-    await stopCompetitor();
+    await competitor?.stop();
     const stats = gw.stats();
     await gw.close();
 
