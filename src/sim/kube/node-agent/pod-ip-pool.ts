@@ -1,12 +1,6 @@
 // Addresses for pods that do not get a branch ENI, from the node's pod range (spec.podCIDR), one
 // per pod UID and stable for the pod's life. Pure bookkeeping.
-
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-}
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
+import { formatIpv4, parseIpv4 } from '../../ec2/address-pool.js';
 
 export class PodIpPool {
   private readonly first: number;
@@ -17,10 +11,11 @@ export class PodIpPool {
 
   constructor(cidr: string) {
     const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(cidr);
+    const addr = parseIpv4(m?.[1] ?? '');
     const bits = Number(m?.[2]);
-    if (!m || bits < 8 || bits > 30) throw new Error(`invalid pod CIDR "${cidr}" (want an IPv4 /8../30)`);
+    if (addr === undefined || bits < 8 || bits > 30) throw new Error(`invalid pod CIDR "${cidr}" (want an IPv4 /8../30)`);
     const size = 2 ** (32 - bits);
-    const base = ipToInt(m[1] as string) - (ipToInt(m[1] as string) % size);
+    const base = addr - (addr % size);
     // Skip the network address and the gateway-style .1; keep the broadcast address out.
     this.first = base + 2;
     this.last = base + size - 2;
@@ -33,11 +28,12 @@ export class PodIpPool {
     if (have) return have;
     const span = this.last - this.first + 1;
     for (let i = 0; i < span; i++) {
-      const candidate = intToIp(this.first + ((this.next - this.first + i) % span));
+      const n = this.first + ((this.next - this.first + i) % span);
+      const candidate = formatIpv4(n);
       if (!this.used.has(candidate)) {
         this.used.add(candidate);
         this.byPod.set(podUid, candidate);
-        this.next = ipToInt(candidate) + 1 > this.last ? this.first : ipToInt(candidate) + 1;
+        this.next = n + 1 > this.last ? this.first : n + 1;
         return candidate;
       }
     }
@@ -74,6 +70,6 @@ export class PodCidrAllocator {
     const start = Math.ceil(this.cursor / size) * size;
     if (start + size > PodCidrAllocator.SIZE) throw new Error('the sandbox ran out of pod ranges in 100.64.0.0/10');
     this.cursor = start + size;
-    return `${intToIp(PodCidrAllocator.BASE + start)}/${bits}`;
+    return `${formatIpv4(PodCidrAllocator.BASE + start)}/${bits}`;
   }
 }
