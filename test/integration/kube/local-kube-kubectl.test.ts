@@ -2,40 +2,25 @@
 // The real kubectl (v1.32) against the local API server over HTTPS: apply (CRDs, custom
 // resources, the shared examples, pods), get in every output, selectors, watch, describe with
 // events, label/annotate/patch, graceful delete, printer columns and identities by context.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildKubeconfigYaml, startLocalKube, type LocalKube } from '../../../src/sim/kube/index.js';
+import { kubectl as runKubectl, kubectlOk, type KubectlResult } from '../helpers/kubectl.js';
 import { SGP_CRD, rawClient } from './local-kube-client.js';
 
 let kube: LocalKube;
 let dir: string;
 let env: NodeJS.ProcessEnv;
+let kubeconfig: string;
 const EXAMPLES = resolve(import.meta.dirname, '../../../../shared/examples');
 const REPO_CRDS = resolve(import.meta.dirname, '../../../crds');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kubectl(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile('kubectl', ['--cache-dir', join(dir, 'cache'), ...args], { env, timeout: 20_000 }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await kubectl(...args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (...args: string[]): Promise<KubectlResult> => runKubectl(args, { kubeconfig });
+const ok = (...args: string[]): Promise<string> => kubectlOk(args, { kubeconfig });
 
 function file(name: string, content: unknown): string {
   const path = join(dir, name);
@@ -46,7 +31,7 @@ function file(name: string, content: unknown): string {
 beforeAll(async () => {
   kube = await startLocalKube();
   dir = mkdtempSync(join(tmpdir(), 'local-kube-kubectl-'));
-  const kubeconfig = file('kubeconfig.yaml', buildKubeconfigYaml(kube));
+  kubeconfig = file('kubeconfig.yaml', buildKubeconfigYaml(kube));
   env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
   await ok('create', 'namespace', 'shop');
 });
