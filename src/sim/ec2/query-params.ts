@@ -1,6 +1,7 @@
 // Reading EC2 Query-protocol parameters. The SDK flattens every list as `Name.N` (1-based) and
 // every nested structure as `Name.Member`, e.g. `Filter.1.Value.2`, `TagSpecification.1.Tag.1.Key`.
 import { Ec2Error, invalidParameterValue, missingParameter } from './errors.js';
+import type { TagInputs } from './world-errors.js';
 
 export type Params = ReadonlyMap<string, string>;
 
@@ -108,12 +109,7 @@ export function filters(p: Params): Filter[] {
   });
 }
 
-export interface TagInput {
-  key: string;
-  value: string | undefined;
-}
-
-export function tagsOf(g: Params, prefix = 'Tag'): TagInput[] {
+export function tagsOf(g: Params, prefix = 'Tag'): TagInputs[] {
   return structList(g, prefix).map((t) => {
     const key = t.get('Key');
     if (key === undefined) throw missingParameter(`${prefix}.N.Key`);
@@ -122,8 +118,8 @@ export function tagsOf(g: Params, prefix = 'Tag'): TagInput[] {
 }
 
 /** Tags from `TagSpecification.N` whose ResourceType matches (or has none). */
-export function tagSpecifications(p: Params, resourceType: string): TagInput[] {
-  const out: TagInput[] = [];
+export function tagSpecifications(p: Params, resourceType: string): TagInputs[] {
+  const out: TagInputs[] = [];
   for (const spec of structList(p, 'TagSpecification')) {
     const rt = spec.get('ResourceType');
     if (rt === undefined) throw missingParameter('TagSpecification.N.ResourceType');
