@@ -1,10 +1,9 @@
 // VPCs, subnets and security groups.
 import { Ec2Error } from './errors.js';
 import { type FilterSet } from './filters.js';
-import { isWellFormedId } from './ids.js';
 import { listOf, optString, reqString, tagSpecifications } from './query-params.js';
 import { renderSecurityGroup, renderSubnet, renderVpc } from './render.js';
-import { malformed } from './world-errors.js';
+import { checkId } from './world-errors.js';
 import type { SecurityGroup, Subnet, Vpc } from './world-types.js';
 import { OWNER_ID } from './world.js';
 import { el, list, tagSet, wrap } from './xml.js';
@@ -86,7 +85,7 @@ export const describeSecurityGroups: ActionHandler = (ctx, p) => {
   const lookup = (x: readonly string[]): SecurityGroup[] => {
     const out: SecurityGroup[] = [];
     for (const id of x) {
-      if (!isWellFormedId('sg', id)) throw malformed('sg', id);
+      checkId('sg', id);
       const g = w.getGroup(id);
       if (!g) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
       out.push(g);

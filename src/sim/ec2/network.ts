@@ -3,7 +3,7 @@
 import { AddressPool, cidrContains, cidrOverlaps, parseCidr } from './address-pool.js';
 import { Ec2Error, invalidParameterValue } from './errors.js';
 import { isWellFormedId, type IdFactory } from './ids.js';
-import { malformed, notFound, tagMap, validateTags, type ResourcePrefix, type TagInputs } from './world-errors.js';
+import { checkId, notFound, tagMap, validateTags, type TagInputs } from './world-errors.js';
 import type { SecurityGroup, Subnet, Vpc } from './world-types.js';
 
 export const HARD_MAX_GROUPS_PER_INTERFACE = 16;
@@ -26,26 +26,22 @@ export class Network {
     this.securityGroupsPerInterface = n;
   }
 
-  private checkId(prefix: ResourcePrefix, id: string): void {
-    if (!isWellFormedId(prefix, id)) throw malformed(prefix, id);
-  }
-
   requireVpc(id: string): Vpc {
-    this.checkId('vpc', id);
+    checkId('vpc', id);
     const v = this.vpcs.get(id);
     if (!v) throw notFound('vpc', [id]);
     return v;
   }
 
   requireSubnet(id: string): Subnet {
-    this.checkId('subnet', id);
+    checkId('subnet', id);
     const s = this.subnets.get(id);
     if (!s) throw notFound('subnet', [id]);
     return s;
   }
 
   requireGroup(id: string): SecurityGroup {
-    this.checkId('sg', id);
+    checkId('sg', id);
     const g = this.groups.get(id);
     if (!g) throw notFound('sg', [id]);
     return g;
@@ -157,7 +153,7 @@ export class Network {
   /** Validates a group list for an interface in `vpcId`: exists, same VPC, within quota. */
   resolveGroups(groupIds: readonly string[], vpcId: string, subnetId: string): string[] {
     const unique = [...new Set(groupIds)];
-    for (const id of unique) this.checkId('sg', id);
+    for (const id of unique) checkId('sg', id);
     const missing = unique.filter((id) => !this.groups.has(id));
     if (missing.length > 0) throw notFound('sg', missing);
     for (const id of unique) {

@@ -1,5 +1,6 @@
 // EC2's errors for missing or malformed resource IDs and bad tags, worded as EC2 words them.
 import { Ec2Error, invalidParameterValue } from './errors.js';
+import { isWellFormedId } from './ids.js';
 
 export const MAX_TAGS_PER_RESOURCE = 50;
 
@@ -31,6 +32,11 @@ export function malformed(prefix: ResourcePrefix, id: string): Ec2Error {
   const [code] = NOT_FOUND_CODE[prefix];
   const c = prefix === 'sg' ? 'InvalidGroupId' : code;
   return new Ec2Error(`${c}.Malformed`, `Invalid id: "${id}" (expecting "${prefix}-...")`);
+}
+
+/** Throws EC2's Malformed error unless `id` is well-formed for `prefix`. */
+export function checkId(prefix: ResourcePrefix, id: string): void {
+  if (!isWellFormedId(prefix, id)) throw malformed(prefix, id);
 }
 
 export function validateTags(tags: readonly TagInputs[], forCreate = true): void {

@@ -6,11 +6,11 @@
 import type { InstanceLimitsEntry } from '../../domain/instance-limits.js';
 import { EniIndex } from './eni-index.js';
 import { Ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
-import { IdFactory, isWellFormedId } from './ids.js';
+import { IdFactory } from './ids.js';
 import { instanceTypeCatalog, slotsOnCard, type InstanceTypeInfo } from './instance-types.js';
 import { TrunkAssociations } from './trunk-associations.js';
 import { Network } from './network.js';
-import { malformed, MAX_TAGS_PER_RESOURCE, notFound, tagLimit, tagMap, validateTags, type ResourcePrefix, type TagInputs } from './world-errors.js';
+import { checkId, MAX_TAGS_PER_RESOURCE, notFound, tagLimit, tagMap, validateTags, type ResourcePrefix, type TagInputs } from './world-errors.js';
 import type {
   Attachment,
   Eni,
@@ -129,10 +129,6 @@ export class World {
 
   // ------------------------------------------------------------------ lookups (throwing EC2 errors)
 
-  private checkId(prefix: ResourcePrefix, id: string): void {
-    if (!isWellFormedId(prefix, id)) throw malformed(prefix, id);
-  }
-
   requireVpc(id: string): Vpc {
     return this.network.requireVpc(id);
   }
@@ -146,7 +142,7 @@ export class World {
   }
 
   requireInstance(id: string): Instance {
-    this.checkId('i', id);
+    checkId('i', id);
     const i = this.instances.get(id);
     if (!i) throw notFound('i', [id]);
     return i;
@@ -154,7 +150,7 @@ export class World {
 
   /** An ENI by ID; `forDescribe` hides ENIs still inside the consistency delay. */
   requireEni(id: string, forDescribe = false): Eni {
-    this.checkId('eni', id);
+    checkId('eni', id);
     const e = this.enis.get(id);
     if (!e || (forDescribe && e.visibleAt > this.opts.now())) throw notFound('eni', [id]);
     return e;
@@ -171,7 +167,7 @@ export class World {
     const out: T[] = [];
     const missing: string[] = [];
     for (const id of ids) {
-      this.checkId(prefix, id);
+      checkId(prefix, id);
       const r = get(id);
       if (r === undefined) missing.push(id);
       else out.push(r);
