@@ -98,3 +98,9 @@ export function createInformers(deps: { kc: KubeConfig; clients: KubeClients; re
 export function allInformers(i: ControllerInformers): SupervisedInformer<KubernetesObject>[] {
   return Object.values(i) as SupervisedInformer<KubernetesObject>[];
 }
+
+/** Labels of a cached ServiceAccount ({} when it has none); undefined when it is not in the cache. */
+export function serviceAccountLabels(informers: Pick<ControllerInformers, 'serviceAccounts'>, namespace: string, name: string): Record<string, string> | undefined {
+  const sa = informers.serviceAccounts.get(`${namespace}/${name}`);
+  return sa ? (sa.metadata?.labels ?? {}) : undefined;
+}

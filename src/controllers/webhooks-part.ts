@@ -2,10 +2,9 @@
 // resolver backed by the controller's informer caches (SecurityGroupPolicies indexed by namespace,
 // ServiceAccounts), and — for the sandbox and development — self-registration of the webhook
 // configurations with the server's caBundle.
-import type { V1ServiceAccount } from '@kubernetes/client-node';
 import { registerWebhooks, startWebhooks, unregisterWebhooks, type FailurePolicy, type PolicySource, type WebhookTlsConfig } from '../webhooks/index.js';
 import type { ControllerContext, ControllerPart } from './context.js';
-import { SGP_INDEX_NAMESPACE, type ControllerInformers } from './informers.js';
+import { SGP_INDEX_NAMESPACE, serviceAccountLabels, type ControllerInformers } from './informers.js';
 
 export interface WebhooksPartOptions {
   /** 0 (default) picks a free port; 9443 in a cluster. */
@@ -31,10 +30,7 @@ export function informerPolicySource(informers: Pick<ControllerInformers, 'polic
   return {
     ready: () => informers.policies.hasSynced() && informers.serviceAccounts.hasSynced(),
     listPolicies: (namespace) => informers.policies.byIndex(SGP_INDEX_NAMESPACE, namespace),
-    serviceAccountLabels: (namespace, name) => {
-      const sa: V1ServiceAccount | undefined = informers.serviceAccounts.get(`${namespace}/${name}`);
-      return sa ? (sa.metadata?.labels ?? {}) : undefined;
-    },
+    serviceAccountLabels: (namespace, name) => serviceAccountLabels(informers, namespace, name),
   };
 }
 

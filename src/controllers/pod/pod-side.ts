@@ -36,7 +36,7 @@ import { mergePatchPod } from '../../kube/patch.js';
 import { Outcome, WorkQueue, type ReconcileOutcome } from '../../kube/work-queue.js';
 import { startCniConfigWatcher, type CniConfig } from '../config/cni-config-watcher.js';
 import type { ControllerContext, ControllerPart } from '../context.js';
-import { POD_INDEX_NODE, POD_INDEX_UID, SGP_INDEX_NAMESPACE } from '../informers.js';
+import { POD_INDEX_NODE, POD_INDEX_UID, SGP_INDEX_NAMESPACE, serviceAccountLabels } from '../informers.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import { missingResourceWarning } from './backstop.js';
 import { BranchBook, type ReleaseItem } from './book.js';
@@ -407,9 +407,7 @@ class PodSideCore implements PodSide {
     const facts = podFacts(pod);
     const policies = this.ctx.informers.policies.byIndex(SGP_INDEX_NAMESPACE, facts.namespace);
     const sa = serviceAccountOf(facts);
-    const saLabels = needsServiceAccountLabels({ pod: facts, policies })
-      ? this.ctx.informers.serviceAccounts.get(`${facts.namespace}/${sa}`)?.metadata?.labels ?? (this.ctx.informers.serviceAccounts.get(`${facts.namespace}/${sa}`) ? {} : undefined)
-      : undefined;
+    const saLabels = needsServiceAccountLabels({ pod: facts, policies }) ? serviceAccountLabels(this.ctx.informers, facts.namespace, sa) : undefined;
     const match = matchSecurityGroups({ pod: facts, policies, serviceAccountLabels: saLabels });
     for (const bad of match.invalidPolicies) {
       this.ctx.events.warning(eventTarget('Pod', pod), REASON_INVALID_SECURITY_GROUP_POLICY, `SecurityGroupPolicy ${facts.namespace}/${bad.name} is invalid and was ignored: ${bad.errors.join('; ')}`);
@@ -534,14 +532,13 @@ class PodSideCore implements PodSide {
     if (memo?.backstopWarned) return;
     const policies = this.ctx.informers.policies.byIndex(SGP_INDEX_NAMESPACE, facts.namespace);
     if (policies.length === 0) return;
-    const sa = this.ctx.informers.serviceAccounts.get(`${facts.namespace}/${serviceAccountOf(facts)}`);
     const message = missingResourceWarning({
       pod: facts,
       requested: 0,
       phase: pod.status?.phase,
       annotations: pod.metadata?.annotations,
       policies,
-      serviceAccountLabels: sa ? (sa.metadata?.labels ?? {}) : undefined,
+      serviceAccountLabels: serviceAccountLabels(this.ctx.informers, facts.namespace, serviceAccountOf(facts)),
     });
     if (!message) return;
     this.memo(uid, objectKey(pod)).backstopWarned = true;
