@@ -116,8 +116,7 @@ export const WEBHOOK_NAME_MUTATE_POD = 'mpod.vpc.k8s.aws';
 export const WEBHOOK_NAME_VALIDATE_POD = 'vpod.vpc.k8s.aws';
 export const WEBHOOK_NAME_VALIDATE_NODE = 'vnode.vpc.k8s.aws';
 
-// ---- Identities used by the sandbox
-export const CONTROLLER_SERVICE_ACCOUNT = 'system:serviceaccount:kube-system:vpc-resource-controller';
+// ---- EC2 ID formats (validated before any EC2 call; see ids.ts)
 export const SECURITY_GROUP_ID_PATTERN = '^sg-[0-9a-f]{8}([0-9a-f]{9})?$';
 export const SUBNET_ID_PATTERN = '^subnet-[0-9a-f]{8}([0-9a-f]{9})?$';
 
