@@ -168,7 +168,7 @@ export class NodeReconciler {
     const resolution = resolveEniConfig({
       node: nodeFacts(node),
       cniNodeFeatures: features,
-      settings: { customNetworking: this.d.settings.customNetworking, ...(this.d.settings.eniConfigLabelKey ? { eniConfigLabelKey: this.d.settings.eniConfigLabelKey } : {}) },
+      settings: this.d.settings,
       eniConfigs: (n) => this.d.eniConfigs.get(n),
     });
     if (resolution.state === 'unsettled' || resolution.state === 'invalid') {

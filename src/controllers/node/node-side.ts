@@ -81,8 +81,7 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
   cniNodes.onUpdate(onCniNode);
   cniNodes.onDelete((c) => queue.add(nameOf(c)));
   const onEniConfig = (e: { metadata?: { name?: string } }): void => {
-    const settings = { customNetworking: ctx.settings.customNetworking, ...(ctx.settings.eniConfigLabelKey ? { eniConfigLabelKey: ctx.settings.eniConfigLabelKey } : {}) };
-    for (const n of nodesUsingEniConfig(nameOf(e), nodes.list(), (name) => cniNodes.get(name), settings)) queue.add(n);
+    for (const n of nodesUsingEniConfig(nameOf(e), nodes.list(), (name) => cniNodes.get(name), ctx.settings)) queue.add(n);
   };
   eniConfigs.onAdd(onEniConfig);
   eniConfigs.onUpdate(onEniConfig);
