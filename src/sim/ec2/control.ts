@@ -37,6 +37,8 @@ interface ActiveFault extends FaultSpec {
 
 const ANY = '*';
 
+const zeroCounters = (): ActionCounters => ({ calls: 0, ok: 0, throttled: 0, errors: 0, faults: 0, totalLatencyMs: 0, maxLatencyMs: 0 });
+
 /** Run-time settings shared by the control, the world and the server (delays unscaled, in ms). */
 export interface SimSettings {
   timeScale: number;
@@ -75,10 +77,6 @@ export class Ec2Control {
   setAttachDelay(ms: number): void {
     if (!(ms >= 0)) throw new Error('attach delay must be ≥ 0 ms');
     this.settings.attachDelayMs = ms;
-  }
-
-  private scale(): number {
-    return this.settings.timeScale;
   }
 
   // ---- faults
@@ -128,7 +126,7 @@ export class Ec2Control {
     const l = this.latency.get(action) ?? this.latency.get(ANY);
     if (!l) return 0;
     const ms = l.ms + (l.jitterMs ? this.random() * l.jitterMs : 0);
-    return ms / this.scale();
+    return ms / this.settings.timeScale;
   }
 
   // ---- throttle
@@ -159,7 +157,7 @@ export class Ec2Control {
   record(action: string, outcome: 'ok' | 'throttled' | 'error' | 'fault', latencyMs: number): void {
     let c = this.counters.get(action);
     if (!c) {
-      c = { calls: 0, ok: 0, throttled: 0, errors: 0, faults: 0, totalLatencyMs: 0, maxLatencyMs: 0 };
+      c = zeroCounters();
       this.counters.set(action, c);
     }
     c.calls += 1;
@@ -175,7 +173,8 @@ export class Ec2Control {
 
   /** Counters for one action (zeros if never called). */
   counter(action: string): Readonly<ActionCounters> {
-    return { ...(this.counters.get(action) ?? { calls: 0, ok: 0, throttled: 0, errors: 0, faults: 0, totalLatencyMs: 0, maxLatencyMs: 0 }) };
+    const c = this.counters.get(action);
+    return c ? { ...c } : zeroCounters();
   }
 
   /** A copy of all counters, by action. */
