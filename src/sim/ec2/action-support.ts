@@ -70,12 +70,13 @@ export function describeSimple<T>(
 ): { items: T[]; nextToken: string | undefined } {
   const compiled = compileFilters(set, filters(p));
   const page = limits ? pageRequest(p, limits, ids.length > 0) : { maxResults: undefined, after: 0 };
-  if (ids.length > 0) {
-    const wanted = new Set(lookup(ids).map(idOf));
-    const r = collectPage(withPositions(all), (x) => x.seq, (x) => wanted.has(idOf(x.item)) && matchesAll(compiled, x.item), page);
-    return { items: r.items.map((x) => x.item), nextToken: r.nextToken };
-  }
-  const r = collectPage(withPositions(all), (x) => x.seq, (x) => matchesAll(compiled, x.item), page);
+  const wanted = ids.length > 0 ? new Set(lookup(ids).map(idOf)) : undefined;
+  const r = collectPage(
+    withPositions(all),
+    (x) => x.seq,
+    (x) => (wanted === undefined || wanted.has(idOf(x.item))) && matchesAll(compiled, x.item),
+    page,
+  );
   return { items: r.items.map((x) => x.item), nextToken: r.nextToken };
 }
 

@@ -23,7 +23,7 @@ export interface CompiledFilter<T> {
 }
 
 function valueMatcher(pattern: string): Matcher {
-  if (!pattern.includes('*') && !pattern.includes('?')) return (v) => v === pattern;
+  if (!hasWildcard(pattern)) return (v) => v === pattern;
   const re = new RegExp(
     '^' +
       pattern
