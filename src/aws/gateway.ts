@@ -346,7 +346,12 @@ export class Ec2Gateway {
 
   /** Calls waiting for a token of `key`. */
   queued(key: LimiterKey): number {
-    return this.pacer.queued(this.config.shared ? SHARED_LIMITER_KEY : key);
+    return this.pacer.queued(this.limiterKey(key));
+  }
+
+  /** The limiter a budget key draws from: its own, or the one shared limiter under `shared`. */
+  private limiterKey(key: LimiterKey): LimiterKey {
+    return this.config.shared ? SHARED_LIMITER_KEY : key;
   }
 
   private limiterKeys(): LimiterKey[] {
@@ -390,7 +395,7 @@ export class Ec2Gateway {
 
   private async call<O>(action: Ec2Action, budget: BudgetKey, make: () => Command, priority: Priority, idempotent: boolean): Promise<O> {
     if (this.closed) throw closedError(action);
-    const key: LimiterKey = this.config.shared ? SHARED_LIMITER_KEY : budget;
+    const key = this.limiterKey(budget);
     let throttles = 0;
     let transientRetries = 0;
     for (;;) {
