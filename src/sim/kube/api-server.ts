@@ -17,6 +17,7 @@ import {
   unsupportedMediaType,
 } from './errors.js';
 import {
+  KUBE_VERSION,
   apiGroupDoc,
   apiGroupList,
   apiResourceList,
@@ -231,7 +232,7 @@ export class ApiServer {
     const sub = subresource as '' | 'status';
     switch (method) {
       case 'GET':
-        return sendJson(res, 200, this.present(req, def, this.registry.get(def, namespace, name)), this.output(req, true));
+        return sendJson(res, 200, this.present(req, q, def, this.registry.get(def, namespace, name)), this.output(req, true));
       case 'PUT': {
         const body = await this.readObject(req);
         const updated = await this.registry.update(ctx, def, namespace, name, sub, body, wopts);
@@ -262,10 +263,10 @@ export class ApiServer {
   }
 
   /** A single object in the negotiated form (Table row, PartialObjectMetadata or itself). */
-  private present(req: IncomingMessage, def: ResourceDef, obj: KubeObject): unknown {
+  private present(req: IncomingMessage, q: URLSearchParams, def: ResourceDef, obj: KubeObject): unknown {
     const out = negotiate(req.headers.accept, true);
     if (out.kind === 'table') {
-      return buildTable(def, [obj], { include: includeObject(req), listMeta: { resourceVersion: obj.metadata.resourceVersion }, tableVersion: out.version });
+      return buildTable(def, [obj], { include: includeObject(q), listMeta: { resourceVersion: obj.metadata.resourceVersion }, tableVersion: out.version });
     }
     if (out.kind === 'metadata') return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${out.version}`, metadata: obj.metadata };
     return obj;
@@ -329,9 +330,7 @@ export class ApiServer {
   private checkListRv(q: URLSearchParams): void {
     const rv = q.get('resourceVersion');
     const match = q.get('resourceVersionMatch');
-    if (rv !== null && rv !== '' && !/^\d+$/.test(rv)) {
-      throw invalid('ListOptions', '', '', [fieldCause('FieldValueInvalid', 'resourceVersion', `Invalid value: "${rv}": must be a non-negative integer`)]);
-    }
+    checkRvSyntax(rv);
     if (match !== null && match !== '') {
       if (!['Exact', 'NotOlderThan'].includes(match)) {
         throw invalid('ListOptions', '', '', [fieldCause('FieldValueNotSupported', 'resourceVersionMatch', `Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`)]);
@@ -396,7 +395,7 @@ export class ApiServer {
     const listMeta = { resourceVersion: String(rv), ...(next ? { continue: next, remainingItemCount: remaining } : {}) };
     if (out.kind === 'table') {
       const objs = page.map((e) => this.registry.toView(def, parseEntry(e)));
-      return sendJson(res, 200, buildTable(def, objs, { include: includeObject(req), listMeta, tableVersion: out.version }));
+      return sendJson(res, 200, buildTable(def, objs, { include: includeObject(q), listMeta, tableVersion: out.version }));
     }
     if (out.kind === 'metadata') {
       const items = page.map((e) => ({ kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${out.version}`, metadata: parseEntry(e).metadata }));
@@ -435,9 +434,7 @@ export class ApiServer {
     const out = negotiate(req.headers.accept, true);
     const filter = this.filter(def, q);
     const rv = q.get('resourceVersion') ?? undefined;
-    if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) {
-      throw invalid('ListOptions', '', '', [fieldCause('FieldValueInvalid', 'resourceVersion', `Invalid value: "${rv}": must be a non-negative integer`)]);
-    }
+    checkRvSyntax(rv);
     const allowBookmarks = q.get('allowWatchBookmarks') === 'true';
     const sendInitialEvents = q.get('sendInitialEvents') === 'true';
     if (sendInitialEvents && (q.get('resourceVersionMatch') !== 'NotOlderThan' || !allowBookmarks)) {
@@ -466,7 +463,7 @@ export class ApiServer {
         allowBookmarks,
         sendInitialEvents,
         ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
-        ...(out.kind === 'table' ? { table: { include: includeObject(req), version: out.version } } : {}),
+        ...(out.kind === 'table' ? { table: { include: includeObject(q), version: out.version } } : {}),
         bookmarkIntervalMs: this.opts.bookmarkIntervalMs,
         maxBufferedBytes: this.opts.maxWatchBufferBytes,
         onClose: () => this.watches.delete(res),
@@ -488,12 +485,19 @@ function sendOpenApiV2(req: IncomingMessage, res: ServerResponse): void {
     res.end(body);
     return;
   }
-  sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, definitions: {} });
+  sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: KUBE_VERSION.gitVersion }, paths: {}, definitions: {} });
 }
 
-function includeObject(req: IncomingMessage): IncludeObject {
-  const v = new URL(req.url ?? '/', 'http://localhost').searchParams.get('includeObject');
+function includeObject(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject');
   return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+/** A list or watch resourceVersion, when given, is a non-negative integer. */
+function checkRvSyntax(rv: string | null | undefined): void {
+  if (rv !== null && rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) {
+    throw invalid('ListOptions', '', '', [fieldCause('FieldValueInvalid', 'resourceVersion', `Invalid value: "${rv}": must be a non-negative integer`)]);
+  }
 }
 
 function notFoundPath(path: string): KubeError {
