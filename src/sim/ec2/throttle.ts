@@ -94,8 +94,7 @@ export class Throttle {
       b = { spec, tokens: spec.capacity, updatedAt: t };
       this.buckets.set(key, b);
     } else {
-      const elapsed = Math.max(0, t - b.updatedAt) / 1000;
-      b.tokens = Math.min(spec.capacity, b.tokens + elapsed * spec.refillPerSecond * this.timeScale);
+      b.tokens = this.refilled(b, t);
       b.updatedAt = t;
     }
     if (b.tokens >= 1) {
@@ -111,8 +110,13 @@ export class Throttle {
     if (!spec) return Infinity;
     const b = this.buckets.get(key);
     if (!b || b.spec !== spec) return spec.capacity;
-    const elapsed = Math.max(0, this.now() - b.updatedAt) / 1000;
-    return Math.min(spec.capacity, b.tokens + elapsed * spec.refillPerSecond * this.timeScale);
+    return this.refilled(b, this.now());
+  }
+
+  /** The bucket's tokens at clock time `t`, refilled since its last update (scaled), capped at capacity. */
+  private refilled(b: BucketState, t: number): number {
+    const elapsed = Math.max(0, t - b.updatedAt) / 1000;
+    return Math.min(b.spec.capacity, b.tokens + elapsed * b.spec.refillPerSecond * this.timeScale);
   }
 }
 
