@@ -12,8 +12,7 @@ export type IdPrefix =
   | 'eni'
   | 'eni-attach'
   | 'eni-perm'
-  | 'trunk-assoc'
-  | 'ami';
+  | 'trunk-assoc';
 
 export class IdFactory {
   private counter = 0;

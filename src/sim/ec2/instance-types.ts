@@ -2,8 +2,6 @@
 // loader (src/domain/instance-limits.ts), shaped the way DescribeInstanceTypes reports them.
 import { shippedEntries, type InstanceLimitsEntry, type NetworkCard } from '../../domain/instance-limits.js';
 
-export type { NetworkCard };
-
 export interface InstanceTypeInfo {
   instanceType: string;
   maximumNetworkInterfaces: number;

@@ -11,7 +11,7 @@ export interface TagInputs {
 
 export type ResourcePrefix = 'eni' | 'subnet' | 'sg' | 'i' | 'vpc';
 
-export const NOT_FOUND_CODE: Record<ResourcePrefix, [string, string]> = {
+const NOT_FOUND_CODE: Record<ResourcePrefix, [string, string]> = {
   eni: ['InvalidNetworkInterfaceID', 'networkInterface'],
   subnet: ['InvalidSubnetID', 'subnet'],
   sg: ['InvalidSecurityGroupID', 'securityGroup'],
