@@ -9,7 +9,7 @@ import {
   FEATURE_SECURITY_GROUPS_FOR_PODS,
 } from './constants.js';
 import { objectMetaSchema, optional, type ObjectMeta } from './object-meta.js';
-import { zodErrors, type ParseResult } from './parse-result.js';
+import { typeMetaErrors, zodErrors, type ParseResult } from './parse-result.js';
 
 export const CNINODE_API_VERSION = `${CNINODE_GROUP}/${CNINODE_VERSION}`;
 
@@ -79,11 +79,7 @@ export function parseCNINode(obj: unknown): ParseResult<CNINode> {
   const parsed = cniNodeSchema.safeParse(obj);
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) };
   const value: CNINode = parsed.data;
-  const errors: string[] = [];
-  if (value.kind !== undefined && value.kind !== CNINODE_KIND) errors.push(`kind: must be ${CNINODE_KIND} (got ${value.kind})`);
-  if (value.apiVersion !== undefined && value.apiVersion !== CNINODE_API_VERSION) {
-    errors.push(`apiVersion: must be ${CNINODE_API_VERSION} (got ${value.apiVersion})`);
-  }
+  const errors = typeMetaErrors(value, CNINODE_KIND, CNINODE_API_VERSION);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ENICONFIG_GROUP, ENICONFIG_KIND, ENICONFIG_VERSION } from './constants.js';
 import { isSecurityGroupId, isSubnetId, securityGroupIdProblem, subnetIdProblem } from './ids.js';
 import { objectMetaSchema, optional, type ObjectMeta } from './object-meta.js';
-import { zodErrors, type ParseResult } from './parse-result.js';
+import { typeMetaErrors, zodErrors, type ParseResult } from './parse-result.js';
 
 export const ENICONFIG_API_VERSION = `${ENICONFIG_GROUP}/${ENICONFIG_VERSION}`;
 
@@ -44,11 +44,7 @@ export function parseENIConfig(obj: unknown): ParseResult<ENIConfig> {
   const parsed = eniConfigSchema.safeParse(obj);
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) };
   const value: ENIConfig = parsed.data;
-  const errors: string[] = [];
-  if (value.kind !== undefined && value.kind !== ENICONFIG_KIND) errors.push(`kind: must be ${ENICONFIG_KIND} (got ${value.kind})`);
-  if (value.apiVersion !== undefined && value.apiVersion !== ENICONFIG_API_VERSION) {
-    errors.push(`apiVersion: must be ${ENICONFIG_API_VERSION} (got ${value.apiVersion})`);
-  }
+  const errors = typeMetaErrors(value, ENICONFIG_KIND, ENICONFIG_API_VERSION);
   if (!isSubnetId(value.spec.subnet)) {
     errors.push(
       value.spec.subnet === '' ? 'spec.subnet: must not be empty' : `spec.subnet: ${subnetIdProblem(value.spec.subnet)}`,

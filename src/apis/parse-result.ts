@@ -34,3 +34,11 @@ function article(expected: string): string {
 export function zodErrors(error: ZodError): string[] {
   return [...new Set(error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`))];
 }
+
+/** `kind` and `apiVersion` checked only when present (informer objects may lack them). */
+export function typeMetaErrors(value: { kind?: string | undefined; apiVersion?: string | undefined }, kind: string, apiVersion: string): string[] {
+  const errors: string[] = [];
+  if (value.kind !== undefined && value.kind !== kind) errors.push(`kind: must be ${kind} (got ${value.kind})`);
+  if (value.apiVersion !== undefined && value.apiVersion !== apiVersion) errors.push(`apiVersion: must be ${apiVersion} (got ${value.apiVersion})`);
+  return errors;
+}

@@ -7,7 +7,7 @@ import { MAX_SECURITY_GROUPS_PER_INTERFACE, SGP_GROUP, SGP_KIND, SGP_VERSION } f
 import { isSecurityGroupId, securityGroupIdProblem } from './ids.js';
 import { labelSelectorSchema } from './label-selector-schema.js';
 import { objectMetaSchema, optional, type ObjectMeta } from './object-meta.js';
-import { zodErrors, type ParseResult } from './parse-result.js';
+import { typeMetaErrors, zodErrors, type ParseResult } from './parse-result.js';
 
 /** EC2's hard maximum of security groups on one network interface (the default quota is 5). */
 export const MAX_GROUPS_PER_POLICY = MAX_SECURITY_GROUPS_PER_INTERFACE;
@@ -65,11 +65,7 @@ export function parseSecurityGroupPolicy(obj: unknown): ParseResult<SecurityGrou
   const parsed = policySchema.safeParse(obj);
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) };
   const value = parsed.data as SecurityGroupPolicy;
-  const errors: string[] = [];
-  if (value.kind !== undefined && value.kind !== SGP_KIND) errors.push(`kind: must be ${SGP_KIND} (got ${value.kind})`);
-  if (value.apiVersion !== undefined && value.apiVersion !== SGP_API_VERSION) {
-    errors.push(`apiVersion: must be ${SGP_API_VERSION} (got ${value.apiVersion})`);
-  }
+  const errors = typeMetaErrors(value, SGP_KIND, SGP_API_VERSION);
   if (value.spec.podSelector) errors.push(...labelSelectorErrors(value.spec.podSelector, 'spec.podSelector'));
   if (value.spec.serviceAccountSelector) {
     errors.push(...labelSelectorErrors(value.spec.serviceAccountSelector, 'spec.serviceAccountSelector'));
