@@ -15,11 +15,6 @@ export interface TableColumn {
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
-export interface TableRow {
-  cells: unknown[];
-  object?: JsonObject;
-}
-
 const col = (name: string, type = 'string', priority = 0, format = '', description = ''): TableColumn => ({
   name,
   type,
