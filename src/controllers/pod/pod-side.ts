@@ -10,6 +10,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import {
   ANNOTATION_POD_ENI,
+  CNI_CONFIGMAP_NAME,
+  CNI_CONFIGMAP_NAMESPACE,
   REASON_BRANCH_ALLOCATION_FAILED,
   REASON_BRANCH_ENI_ANNOTATION_FAILED,
   REASON_MISSING_POD_ENI_RESOURCE,
@@ -19,6 +21,7 @@ import {
   REASON_SECURITY_GROUP_REQUESTED,
   REASON_INVALID_SECURITY_GROUP_POLICY,
   REASON_EC2_THROTTLED,
+  RESOURCE_POD_ENI,
   messageBranchAllocationFailed,
   messageBranchAnnotationFailed,
   messageResourceAllocated,
@@ -26,6 +29,7 @@ import {
 } from '../../apis/constants.js';
 import { podFacts } from '../../apis/kube-facts.js';
 import { isNotFound as isEc2NotFound } from '../../aws/error-classes.js';
+import { CONFIG_KEY_ACCOUNT_SHARE } from '../../aws/pacing-config.js';
 import { encodePodEniAnnotation, type PodEniEntry } from '../../domain/pod-eni-annotation.js';
 import { podEniRequest } from '../../domain/pod-eni-request.js';
 import { checkGroupQuota, matchSecurityGroups, needsServiceAccountLabels, serviceAccountOf } from '../../domain/sgp-matching.js';
@@ -420,7 +424,7 @@ class PodSideCore implements PodSide {
     this.ctx.events.warning(
       eventTarget('Pod', pod),
       REASON_NO_MATCHING_POLICY,
-      `${why}; the pod requests ${'vpc.amazonaws.com/pod-eni'} so it gets a branch ENI with the node's trunk security groups [${trunk.defaultSecurityGroups.join(' ')}]. Create or fix a SecurityGroupPolicy if it needs others`,
+      `${why}; the pod requests ${RESOURCE_POD_ENI} so it gets a branch ENI with the node's trunk security groups [${trunk.defaultSecurityGroups.join(' ')}]. Create or fix a SecurityGroupPolicy if it needs others`,
     );
     return trunk.defaultSecurityGroups.length > 0 ? [...trunk.defaultSecurityGroups] : undefined;
   }
@@ -465,7 +469,7 @@ class PodSideCore implements PodSide {
         eventTarget('Pod', pod),
         REASON_EC2_THROTTLED,
         `EC2 has been throttling the controller (RequestLimitExceeded) for ${Math.round(waited / 1000)}s while this pod waits for its branch ENI. ` +
-          `Fix: reduce other EC2 API callers in the account and Region, or ask AWS for higher EC2 API rate limits and raise ec2-account-share in ${'kube-system/amazon-vpc-cni'}`,
+          `Fix: reduce other EC2 API callers in the account and Region, or ask AWS for higher EC2 API rate limits and raise ${CONFIG_KEY_ACCOUNT_SHARE} in ${CNI_CONFIGMAP_NAMESPACE}/${CNI_CONFIGMAP_NAME}`,
       );
     }
     this.log.warn({ pod: objectKey(pod), err: cause }, 'branch ENI allocation failed; retrying with backoff');
