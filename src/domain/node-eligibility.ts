@@ -2,7 +2,7 @@
 // VPC CNI asked for one — feature SecurityGroupsForPods on the CNINode (newer CNIs) or the
 // legacy label vpc.amazonaws.com/has-trunk-attached (older CNIs) — and never EKS Auto Mode
 // nodes, whose networking EKS manages itself.
-import type { CNINodeFeature } from '../apis/cninode.js';
+import { hasFeature, type CNINodeFeature } from '../apis/cninode.js';
 import {
   COMPUTE_TYPE_AUTO,
   FEATURE_SECURITY_GROUPS_FOR_PODS,
@@ -59,7 +59,7 @@ export function nodeEligibility(node: NodeFacts, cniNodeFeatures: readonly CNINo
   if (os !== undefined && os !== OS_LINUX) {
     return { eligible: false, code: 'not-linux', reason: `node ${node.name} runs ${os}; security groups for pods with trunk ENIs need a Linux node` };
   }
-  const byFeature = (cniNodeFeatures ?? []).some((f) => f.name === FEATURE_SECURITY_GROUPS_FOR_PODS);
+  const byFeature = hasFeature(cniNodeFeatures ?? [], FEATURE_SECURITY_GROUPS_FOR_PODS);
   const byLabel = Object.prototype.hasOwnProperty.call(labels, LABEL_HAS_TRUNK_ATTACHED);
   if (!byFeature && !byLabel) {
     return {
