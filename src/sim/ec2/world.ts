@@ -79,7 +79,7 @@ export class World {
   private readonly instances = new Map<string, Instance>();
   private readonly enis = new Map<string, Eni>();
   private readonly associations = new TrunkAssociations();
-  private readonly permissions = new Map<string, EniPermission>();
+  private readonly permissions = new Map<string, EniPermission[]>(); // by ENI ID
 
   private readonly index = new EniIndex();
   private readonly pending = new Set<string>(); // ENIs with an attaching/detaching attachment
@@ -524,7 +524,7 @@ export class World {
     for (const [k, v] of eni.tags) this.unindexTag(eni, k, v);
     this.index.deleted(eni.networkInterfaceId, eni.subnetId);
     this.pending.delete(eni.networkInterfaceId);
-    for (const [pid, p] of this.permissions) if (p.networkInterfaceId === eni.networkInterfaceId) this.permissions.delete(pid);
+    this.permissions.delete(eni.networkInterfaceId);
     this.enis.delete(eni.networkInterfaceId);
   }
 
@@ -665,7 +665,9 @@ export class World {
       awsService,
       permission,
     };
-    this.permissions.set(p.networkInterfacePermissionId, p);
+    const held = this.permissions.get(p.networkInterfaceId);
+    if (held) held.push(p);
+    else this.permissions.set(p.networkInterfaceId, [p]);
     return p;
   }
 
