@@ -11,6 +11,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Nod
 import { randomBytes } from 'node:crypto';
 import { statusOf } from '../../../kube/errors.js';
 import { SupervisedInformer } from '../../../kube/informer.js';
+import { mergePatchEvent } from '../../../kube/patch.js';
 import type { Logger } from '../../../observability/logger.js';
 import { Inflight } from '../node-agent/inflight.js';
 import { addPod, buildNodeInfos, decideSchedule, effectiveTaints } from './decide.js';
@@ -172,10 +173,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
     if (prev && prev.message === message) {
       prev.count += 1;
       prev.lastAt = now;
-      await core.patchNamespacedEvent(
-        { name: prev.name, namespace, body: { count: prev.count, lastTimestamp: new Date(now).toISOString() } },
-        mergePatch,
-      );
+      await mergePatchEvent(core, namespace, prev.name, { count: prev.count, lastTimestamp: new Date(now).toISOString() });
       return;
     }
     const name = `${pod.metadata?.name ?? 'pod'}.${randomBytes(8).toString('hex')}`;
