@@ -22,7 +22,8 @@ export interface PodEniEntry {
 
 const FIELD_ORDER = ['eniId', 'ifAddress', 'privateIp', 'ipv6Addr', 'vlanId', 'subnetCidr', 'subnetV6Cidr', 'associationID'] as const;
 type Field = (typeof FIELD_ORDER)[number];
-const OPTIONAL: ReadonlySet<Field> = new Set(['ipv6Addr', 'subnetV6Cidr', 'associationID']);
+const OPTIONAL_FIELDS = ['ipv6Addr', 'subnetV6Cidr', 'associationID'] as const satisfies readonly Field[];
+const OPTIONAL: ReadonlySet<Field> = new Set(OPTIONAL_FIELDS);
 
 const ENI_ID = /^eni-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
@@ -138,7 +139,7 @@ export function decodePodEniAnnotation(text: string): ParseResult<PodEniEntry[]>
       vlanId: canonical.vlanId as number,
       subnetCidr: (canonical.subnetCidr as string | undefined) ?? '',
     };
-    for (const f of ['ipv6Addr', 'subnetV6Cidr', 'associationID'] as const) {
+    for (const f of OPTIONAL_FIELDS) {
       const v = canonical[f];
       if (typeof v === 'string' && v !== '') entry[f] = v;
     }
