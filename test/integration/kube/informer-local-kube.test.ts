@@ -7,14 +7,7 @@ import { startLocalKube, type LocalKube } from '../../../src/sim/kube/index.js';
 import { kubeConfigFor } from '../../../src/sim/kube/kubeconfig.js';
 import { SupervisedInformer, objectKey } from '../../../src/kube/informer.js';
 import { createMetricsRegistry } from '../../../src/observability/metrics.js';
-
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from '../helpers/wait-for.js';
 
 const cm = (name: string, labels: Record<string, string>, data: Record<string, string> = {}): V1ConfigMap => ({
   metadata: { name, namespace: 'default', labels },
@@ -58,7 +51,7 @@ describe('SupervisedInformer against the local API server', () => {
 
     await core.createNamespacedConfigMap({ namespace: 'default', body: cm('b', { app: 'x', tier: 'two' }) });
     await core.replaceNamespacedConfigMap({ name: 'a', namespace: 'default', body: cm('a', { app: 'x', tier: 'one' }, { v: '1' }) });
-    await until(() => seen.includes('add:default/b') && seen.some((s) => s.startsWith('update:default/a')), 'watch events');
+    await waitFor(() => seen.includes('add:default/b') && seen.some((s) => s.startsWith('update:default/a')), { what: 'watch events', intervalMs: 20 });
     expect(seen).toContain('update:default/a:->1');
     expect(informer.byIndex('tier', 'two').map(objectKey)).toEqual(['default/b']);
 
@@ -73,7 +66,7 @@ describe('SupervisedInformer against the local API server', () => {
     kube = await startLocalKube({ port, httpsPort, tokens, tls });
     const core2 = kubeConfigFor(kube, 'admin', 'https').makeApiClient(CoreV1Api);
     await core2.createNamespacedConfigMap({ namespace: 'default', body: cm('c', { app: 'x' }) });
-    await until(() => informer!.get('default/c') !== undefined && informer!.get('default/a') === undefined, 'relist after restart', 15_000);
+    await waitFor(() => informer!.get('default/c') !== undefined && informer!.get('default/a') === undefined, { what: 'relist after restart', timeoutMs: 15_000, intervalMs: 20 });
     expect(informer.keys().sort()).toEqual(['default/c']);
     expect(seen).toEqual(expect.arrayContaining(['delete:default/a', 'delete:default/b', 'add:default/c']));
     expect(informer.hasSynced()).toBe(true);
@@ -82,6 +75,6 @@ describe('SupervisedInformer against the local API server', () => {
 
     // And it keeps watching.
     await core2.createNamespacedConfigMap({ namespace: 'default', body: cm('d', { app: 'x' }) });
-    await until(() => informer!.get('default/d') !== undefined, 'watch after restart');
+    await waitFor(() => informer!.get('default/d') !== undefined, { what: 'watch after restart', intervalMs: 20 });
   });
 });

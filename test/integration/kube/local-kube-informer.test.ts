@@ -5,6 +5,7 @@
 import { ApiException, CoreV1Api, makeInformer, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kubeConfigFor, startLocalKube, type LocalKube } from '../../../src/sim/kube/index.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { pod, rawClient, readWatch } from './local-kube-client.js';
 
 const open: LocalKube[] = [];
@@ -16,14 +17,6 @@ async function start(opts: Parameters<typeof startLocalKube>[0] = {}): Promise<L
   const k = await startLocalKube(opts);
   open.push(k);
   return k;
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function podInformer(kube: LocalKube, supervise = true) {
@@ -54,7 +47,7 @@ describe('client-node informers', () => {
     await call('POST', '/api/v1/namespaces/default/pods', pod('live'));
     await call('PATCH', '/api/v1/namespaces/default/pods/live', { metadata: { labels: { v: '2' } } }, 'application/merge-patch+json');
     await call('DELETE', '/api/v1/namespaces/default/pods/pre-1');
-    await until('three events', () => log.length >= 3);
+    await waitFor(() => log.length >= 3, { what: 'three events', timeoutMs: 5000, intervalMs: 10 });
     expect(log).toEqual(['add live', 'update live 2', 'delete pre-1']);
     expect(informer.list().map((p) => p.metadata?.name).sort()).toEqual(['live', 'pre-2']);
     await informer.stop();
@@ -75,7 +68,7 @@ describe('client-node informers', () => {
     expect(probe[0].object.code).toBe(410);
     log.length = 0;
     await informer.start();
-    await until('relist', () => informer.list().length === 20);
+    await waitFor(() => informer.list().length === 20, { what: 'relist', timeoutMs: 5000, intervalMs: 10 });
     expect(informer.list().some((p) => p.metadata?.name === 'a')).toBe(false);
     expect(log).toContain('delete a');
     await informer.stop();
@@ -91,10 +84,10 @@ describe('client-node informers', () => {
     await first.close();
     const second = await start({ port, tokens: first.tokens, tls: first.tls });
     await rawClient(second)('POST', '/api/v1/namespaces/default/pods', pod('after-restart'));
-    await until('resync after restart', () => informer.list().map((p) => p.metadata?.name).join() === 'after-restart', 10_000);
+    await waitFor(() => informer.list().map((p) => p.metadata?.name).join() === 'after-restart', { what: 'resync after restart', timeoutMs: 10_000, intervalMs: 10 });
     expect(log).toContain('delete before-restart');
     await rawClient(second)('POST', '/api/v1/namespaces/default/pods', pod('later'));
-    await until('live event after restart', () => log.includes('add later'));
+    await waitFor(() => log.includes('add later'), { what: 'live event after restart', timeoutMs: 5000, intervalMs: 10 });
     await informer.stop();
   });
 });
