@@ -147,7 +147,7 @@ class PodSideCore implements PodSide {
     this.config = startCniConfigWatcher(this.ctx);
     // A changed cooldown applies to ENIs already cooling: look at each again.
     this.config.onCooldownChange(() => {
-      for (const item of this.book.pendingReleases()) this.releaseQueue.add(item.eniId, 'low');
+      this.enqueueReleases(this.book.pendingReleases());
     });
     informers.pods.onAdd((p) => this.podQueue.add(objectKey(p), 'high'));
     informers.pods.onUpdate((p) => this.podQueue.add(objectKey(p), 'high'));
@@ -219,7 +219,7 @@ class PodSideCore implements PodSide {
     })
       .then((items) => {
         this.metrics.gcOrphans(items.length);
-        for (const item of items) this.releaseQueue.add(item.eniId, 'low');
+        this.enqueueReleases(items);
         return items.length;
       })
       .finally(() => {
@@ -235,7 +235,7 @@ class PodSideCore implements PodSide {
       // The node (or its trunk) is gone: its ENIs go to release; their pods are gone with the node.
       const items = this.book.dropNode(info.nodeName, this.now());
       this.rebuilds.delete(info.nodeName);
-      for (const item of items) this.releaseQueue.add(item.eniId, 'low');
+      this.enqueueReleases(items);
       return;
     }
     for (const p of this.ctx.informers.pods.byIndex(POD_INDEX_NODE, info.nodeName)) this.podQueue.add(objectKey(p), 'high');
@@ -250,7 +250,7 @@ class PodSideCore implements PodSide {
     const cur = this.rebuilds.get(trunk.nodeName);
     if (!cur || cur.trunkEniId !== trunk.trunkEniId) {
       const dropped = this.book.node(trunk.nodeName) && this.book.node(trunk.nodeName)?.trunkEniId !== trunk.trunkEniId;
-      if (dropped) for (const item of this.book.dropNode(trunk.nodeName, this.now())) this.releaseQueue.add(item.eniId, 'low');
+      if (dropped) this.enqueueReleases(this.book.dropNode(trunk.nodeName, this.now()));
       this.book.ensureNode(trunk.nodeName, trunk);
       const done = rebuildNode(
         {
@@ -263,7 +263,7 @@ class PodSideCore implements PodSide {
         },
         trunk,
       ).then((r) => {
-        for (const item of r.released) this.releaseQueue.add(item.eniId, 'low');
+        this.enqueueReleases(r.released);
       });
       const entry = { trunkEniId: trunk.trunkEniId, done };
       this.rebuilds.set(trunk.nodeName, entry);
@@ -307,7 +307,7 @@ class PodSideCore implements PodSide {
       if (h.uid === uid && pod && !isTerminal(pod)) continue;
       const { name, namespace } = splitKey(key);
       const items = this.book.releasePod({ uid: h.uid, namespace: namespace ?? '', name }, h.nodeName, this.now());
-      for (const item of items) this.releaseQueue.add(item.eniId, 'low');
+      this.enqueueReleases(items);
       if (items.length > 0) this.log.info({ pod: key, uid: h.uid, enis: items.map((i) => i.eniId) }, 'pod gone or finished: branch ENIs handed to cooldown');
       if (h.uid !== uid) this.memos.delete(h.uid);
     }
@@ -498,7 +498,7 @@ class PodSideCore implements PodSide {
     } catch (err) {
       // Adopted ENIs rebuilt without MAC/IP cannot be described to the CNI: replace them.
       const items = this.book.releasePod(podRef(pod), trunk.nodeName, this.now(), true);
-      for (const item of items) this.releaseQueue.add(item.eniId, 'low');
+      this.enqueueReleases(items);
       return Outcome.retry(err);
     }
     const { namespace, name } = splitKey(key);
@@ -510,7 +510,7 @@ class PodSideCore implements PodSide {
       if (isNotFound(err) || isConflict(err) || status === 422) {
         // Gone, or replaced by a new pod with the same name: the CNI never saw these ENIs.
         const items = this.book.releasePod(podRef(pod), trunk.nodeName, this.now(), true);
-        for (const item of items) this.releaseQueue.add(item.eniId, 'low');
+        this.enqueueReleases(items);
         this.log.info({ pod: key, uid, status }, 'pod gone before its annotation; branch ENIs released');
         return Outcome.done();
       }
@@ -552,6 +552,10 @@ class PodSideCore implements PodSide {
   }
 
   // ------------------------------------------------------------------ release
+
+  private enqueueReleases(items: readonly ReleaseItem[]): void {
+    for (const item of items) this.releaseQueue.add(item.eniId, 'low');
+  }
 
   private async releaseOne(eniId: string): Promise<ReconcileOutcome> {
     const item = this.book.release(eniId);
