@@ -323,8 +323,8 @@ export class Ec2Gateway {
 
   /**
    * Actions EC2 throttled within the last `withinMs` (default 60 s) or still paced below their
-   * configured rate because of it. The pod side uses this to tell a pod kept waiting that EC2
-   * throttling (not the controller) is the cause (`EC2Throttled` Warning event).
+   * configured rate because of it (introspection; the pod side's `EC2Throttled` event goes by the
+   * failed call's error class instead).
    */
   throttledActions(withinMs = 60_000): LimiterKey[] {
     const now = this.now();
