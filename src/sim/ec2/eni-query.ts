@@ -90,13 +90,14 @@ function* enisOf(world: World, ids: Iterable<string>): Generator<Eni> {
 
 export function queryEnis(world: World, ids: readonly string[], filters: readonly Filter[], page: PageRequest): Page<Eni> {
   const compiled = compileFilters(eniFilterSet(world), filters);
-  const matches = (e: Eni): boolean => world.isVisible(e) && matchesAll(compiled, e);
+  const visible = world.visibleNow();
+  const matches = (e: Eni): boolean => visible(e) && matchesAll(compiled, e);
   let source: Iterable<Eni>;
   if (ids.length > 0) {
     // Explicit IDs: every one must exist (and be visible), as EC2 reports missing ones as NotFound.
     source = sortBySeq(world.requireMany('eni', [...new Set(ids)], (id) => {
       const e = world.eniById(id);
-      return e && world.isVisible(e) ? e : undefined;
+      return e && visible(e) ? e : undefined;
     }));
   } else {
     const cand = candidatesFromIndexes(world, filters);

@@ -226,8 +226,10 @@ export class World {
     return this.enis.size;
   }
 
-  isVisible(eni: Eni): boolean {
-    return eni.visibleAt <= this.opts.now();
+  /** Whether describes show an ENI, judged at one instant read once (the clock costs ~0.1 µs a read). */
+  visibleNow(): (eni: Eni) => boolean {
+    const now = this.opts.now();
+    return (eni) => eni.visibleAt <= now;
   }
 
   /** Candidate ENI IDs from an index, for filters that have one; undefined = scan everything. */
