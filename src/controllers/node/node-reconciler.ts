@@ -141,7 +141,8 @@ export class NodeReconciler {
     }
     const cni = this.d.cniNodes.get(name);
     const features = cni ? cniNodeFeatures(cni) : undefined;
-    const elig = nodeEligibility(nodeFacts(node), features);
+    const nf = nodeFacts(node);
+    const elig = nodeEligibility(nf, features);
     if (!elig.eligible) {
       this.release(name);
       this.d.metrics.setState(name, 'ineligible');
@@ -166,7 +167,7 @@ export class NodeReconciler {
     }
 
     const resolution = resolveEniConfig({
-      node: nodeFacts(node),
+      node: nf,
       cniNodeFeatures: features,
       settings: this.d.settings,
       eniConfigs: (n) => this.d.eniConfigs.get(n),
