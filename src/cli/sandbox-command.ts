@@ -28,21 +28,16 @@ const nonNegativeInt = (v: string): number => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number of milliseconds, got "${v}"`);
   return n;
 };
-const securityGroupsArg = (v: string): string[] => {
-  try {
-    return parseSecurityGroupList(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
-const nodesArg = (v: string): string => {
-  try {
-    parseNodesSpec(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return v;
-};
+/** A settings parser as a commander argument parser: its error becomes commander's usage error. */
+const asArg =
+  <T>(parse: (v: string) => T) =>
+  (v: string): T => {
+    try {
+      return parse(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
 
 export function registerSandboxCommand(
   program: Command,
@@ -51,7 +46,7 @@ export function registerSandboxCommand(
   program
     .command('sandbox')
     .description('run a local EC2 and Kubernetes with nodes, a scheduler, the CNI stand-in and the controller; use it with kubectl')
-    .option('--nodes <spec>', 'instance types and counts, e.g. m5.large=3,c5.xlarge=2 (default m5.large=3)', nodesArg)
+    .option('--nodes <spec>', 'instance types and counts, e.g. m5.large=3,c5.xlarge=2 (default m5.large=3)', asArg(parseNodesSpec))
     .option('--custom-networking', 'one ENIConfig per zone with its own subnet and security group; the CNI asks for CustomNetworking')
     .addOption(new Option('--cni-mode <mode>', 'how the CNI asks for trunks: CNINode features or the legacy node label').choices(['cninode', 'label']))
     .addOption(new Option('--feature-order <order>', 'which CNINode feature the CNI adds first').choices(['sgp-first', 'cn-first']))
@@ -61,7 +56,7 @@ export function registerSandboxCommand(
     .addOption(new Option('--throttle <profile>', 'EC2 API throttling').choices(['aws', 'off']))
     .option('--time-scale <x>', 'run EC2 delays and throttle refills this many times faster', positiveNumber)
     .option('--cluster-name <name>', 'cluster name used in tags (default sandbox)')
-    .option('--security-groups <ids>', 'security groups of your account to create in the local EC2 under the same IDs (default: the ones docs/examples use)', securityGroupsArg)
+    .option('--security-groups <ids>', 'security groups of your account to create in the local EC2 under the same IDs (default: the ones docs/examples use)', asArg(parseSecurityGroupList))
     .option('--config <file>', 'YAML file with the same settings (flags override it)')
     .option('--demo', 'play the security-groups-for-pods story (policy, webhook, branch ENI, release) and print it; exits when done')
     .option('--keep-running', 'with --demo: keep the sandbox running afterwards')
@@ -73,7 +68,7 @@ export function registerSandboxCommand(
       const given = (name: string): unknown => (cmd.getOptionValueSource(name) === 'cli' ? flags[name] : undefined);
       const file = typeof flags.config === 'string' ? loadSandboxConfigFile(flags.config) : {};
       const fromFlags: Partial<SandboxSettings> = {
-        nodes: typeof given('nodes') === 'string' ? parseNodesSpec(given('nodes') as string) : undefined,
+        nodes: given('nodes') as SandboxSettings['nodes'] | undefined,
         customNetworking: given('customNetworking') as boolean | undefined,
         cniMode: given('cniMode') as SandboxSettings['cniMode'] | undefined,
         featureOrder: given('featureOrder') as SandboxSettings['featureOrder'] | undefined,
