@@ -322,6 +322,12 @@ export class World {
     return this.network.defaultGroupOf(vpcId);
   }
 
+  /** The groups of an interface created in `subnet`: the given ones, or the VPC's default group; validated. */
+  private groupsForNewInterface(given: readonly string[] | undefined, subnet: Subnet): string[] {
+    const groupIds = given?.length ? given : [this.defaultGroupOf(subnet.vpcId)?.groupId ?? ''];
+    return this.network.resolveGroups(groupIds, subnet.vpcId, subnet.subnetId);
+  }
+
   // ------------------------------------------------------------------ instances
 
   runInstances(input: RunInstancesInput): Instance[] {
@@ -336,8 +342,7 @@ export class World {
     }
     if (input.maxCount > 100) throw new Ec2Error('InstanceLimitExceeded', 'You have requested more instances (' + input.maxCount + ') than your current instance limit of 100 allows.');
     const subnet = this.requireSubnet(input.subnetId);
-    const groupIds = input.groups?.length ? input.groups : [this.defaultGroupOf(subnet.vpcId)?.groupId ?? ''];
-    const groups = this.network.resolveGroups(groupIds, subnet.vpcId, subnet.subnetId);
+    const groups = this.groupsForNewInterface(input.groups, subnet);
     validateTags(input.tags ?? []);
     const count = Math.min(input.maxCount, subnet.pool.available);
     if (count < input.minCount) {
@@ -430,8 +435,7 @@ export class World {
     if (!['interface', 'trunk', 'efa', 'efa-only'].includes(type)) {
       throw invalidParameterValue(`Value (${input.interfaceType}) for parameter interfaceType is invalid. Valid values: efa | efa-only | trunk`);
     }
-    const groupIds = input.groups?.length ? input.groups : [this.defaultGroupOf(subnet.vpcId)?.groupId ?? ''];
-    const groups = this.network.resolveGroups(groupIds, subnet.vpcId, subnet.subnetId);
+    const groups = this.groupsForNewInterface(input.groups, subnet);
     const description = input.description ?? '';
     if (description.length > 255) throw invalidParameterValue('Description is limited to 255 characters');
     const secondary = input.secondaryPrivateIpAddressCount ?? 0;
