@@ -5,6 +5,7 @@ import { Agent, request } from 'node:https';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { ANNOTATION_POD_ENI } from '../../src/apis/constants.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startWebhookServer } from '../../src/webhooks/server.js';
 
@@ -16,7 +17,7 @@ function flag(argv: string[], name: string, def: number): number {
 }
 
 function review(i: number, path: string): string {
-  const annotations = path === '/validate-v1-pod' && i % 2 === 0 ? { 'vpc.amazonaws.com/pod-eni': '[]' } : undefined;
+  const annotations = path === '/validate-v1-pod' && i % 2 === 0 ? { [ANNOTATION_POD_ENI]: '[]' } : undefined;
   return JSON.stringify({
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
