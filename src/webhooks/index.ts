@@ -9,7 +9,7 @@ import { startWebhookServer, type ListenOptions, type RunningWebhookServer, type
 export { createPolicyResolver, type PolicySource } from './policy-resolver.js';
 export { buildWebhookConfigurations, registerWebhooks, unregisterWebhooks, DEFAULT_SERVICE_TARGET } from './registration.js';
 export type { WebhookConfigurationOptions, WebhookTarget, FailurePolicy } from './registration.js';
-export { startWebhookServer, createWebhookServer } from './server.js';
+export { startWebhookServer } from './server.js';
 export type { RunningWebhookServer, WebhookServerConfig, WebhookTlsConfig, ListenOptions } from './server.js';
 export { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 

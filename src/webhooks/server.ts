@@ -54,16 +54,8 @@ export interface RunningWebhookServer {
   close(): Promise<void>;
 }
 
-export interface WebhookServer {
-  start(listen?: ListenOptions): Promise<RunningWebhookServer>;
-}
-
 const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 export const HEALTHZ_PATH = '/healthz';
-
-export function createWebhookServer(config: WebhookServerConfig): WebhookServer {
-  return { start: (listen) => startWebhookServer(config, listen) };
-}
 
 export async function startWebhookServer(config: WebhookServerConfig, listen: ListenOptions = {}): Promise<RunningWebhookServer> {
   const logger = config.logger.child({ component: 'webhook-server' });
