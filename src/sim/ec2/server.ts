@@ -9,7 +9,7 @@ import { ACTIONS, type ActionContext } from './actions.js';
 import type { Ec2Control } from './control.js';
 import { Ec2Error, internalError, requestLimitExceeded } from './errors.js';
 import { parseQuery, type Params } from './query-params.js';
-import { bucketKey, UNFILTERED_BUCKET_ACTIONS, type Throttle } from './throttle.js';
+import { bucketKey, type Throttle } from './throttle.js';
 import type { World } from './world.js';
 import { errorBody, successBody } from './xml.js';
 
@@ -100,7 +100,7 @@ export function createEc2Server(deps: ServerDeps): Server {
       return;
     }
     action = name;
-    const key = bucketKey(action, UNFILTERED_BUCKET_ACTIONS.has(action) && isUnfilteredUnpaginated(params));
+    const key = bucketKey(action, isUnfilteredUnpaginated(params));
     if (!throttle.tryTake(key)) {
       fail(requestLimitExceeded(), 'throttled');
       return;

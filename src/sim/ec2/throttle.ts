@@ -22,7 +22,7 @@ export interface ThrottleProfile {
 export const AWS_BUCKETS: Readonly<Record<string, BucketSpec>> = AWS_REQUEST_BUCKETS;
 
 /** Actions whose unfiltered, unpaginated calls draw from the lower bucket. */
-export const UNFILTERED_BUCKET_ACTIONS: ReadonlySet<string> = new Set(UNFILTERED_DESCRIBE_ACTIONS);
+const UNFILTERED_BUCKET_ACTIONS: ReadonlySet<string> = new Set(UNFILTERED_DESCRIBE_ACTIONS);
 
 /** Bucket key for a call: the action, or its `:unfiltered` bucket when it qualifies. */
 export function bucketKey(action: string, unfilteredUnpaginated: boolean): string {
