@@ -161,8 +161,8 @@ export type ScheduleDecision =
   | { kind: 'bind'; nodeName: string }
   | { kind: 'unschedulable'; message: string; failures: Map<string, NodeFailure> };
 
-export function decideSchedule(pod: PodLike, nodes: readonly NodeInfo[]): ScheduleDecision {
-  const req = podRequests(pod);
+/** `req` is the pod's podRequests, when the caller has them already (it accounts the placement with them). */
+export function decideSchedule(pod: PodLike, nodes: readonly NodeInfo[], req: Requests = podRequests(pod)): ScheduleDecision {
   const failures = new Map<string, NodeFailure>();
   let best: { info: NodeInfo; score: number } | undefined;
   for (const info of nodes) {

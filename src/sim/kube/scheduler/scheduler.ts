@@ -252,13 +252,14 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
       const binds: { pod: PodLike; nodeName: string }[] = [];
       const failures: { pod: PodLike; message: string }[] = [];
       for (const pod of pending) {
-        const decision = decideSchedule(pod, infos);
+        const req = podRequests(pod);
+        const decision = decideSchedule(pod, infos, req);
         if (decision.kind === 'unschedulable') {
           failures.push({ pod, message: decision.message });
           continue;
         }
         const info = byName.get(decision.nodeName);
-        if (info) addPod(info, podRequests(pod));
+        if (info) addPod(info, req);
         assumed.set(podKey(pod), { nodeName: decision.nodeName, pod });
         binds.push({ pod, nodeName: decision.nodeName });
       }
