@@ -214,7 +214,6 @@ export class WorkQueue<K extends string = string> {
       this.dirtyWhileRunning++;
     } else {
       this.lanes.get(lane)!.push(key);
-      this.updateDepth();
       this.pump();
     }
   }
@@ -308,9 +307,9 @@ export class WorkQueue<K extends string = string> {
     return undefined;
   }
 
+  /** Start what the concurrency allows (unless paused), then report the depth. */
   private pump(): void {
-    if (this.paused) return;
-    while (this.processing.size < this.concurrency) {
+    while (!this.paused && this.processing.size < this.concurrency) {
       const key = this.nextKey();
       if (key === undefined) break;
       const entry = this.dirty.get(key)!;
