@@ -6,13 +6,14 @@ import { Option, type Command } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { DEFAULT_CONTROLLER_IDENTITIES, MAX_SECURITY_GROUPS_PER_INTERFACE } from '../apis/constants.js';
 import { resolveEc2Endpoint } from '../aws/ec2-client.js';
-import { pacingFromFlags } from '../aws/pacing-config.js';
+import { pacingFromFlags, type PacingFlags } from '../aws/pacing-config.js';
 import { startController, type StartControllerOptions } from '../controllers/controller.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { FailurePolicy } from '../webhooks/registration.js';
 
-export interface ControllerFlags {
+/** The `--ec2-*` pacing flags are PacingFlags, handed to pacingFromFlags as they are. */
+export interface ControllerFlags extends PacingFlags {
   kubeconfig?: string;
   context?: string;
   clusterName?: string;
@@ -31,11 +32,6 @@ export interface ControllerFlags {
   controllerIdentity?: string[];
   eniPermissionAccountId?: string;
   branchEniCooldown?: string;
-  ec2AccountShare?: string;
-  ec2Rate?: string[];
-  ec2Burst?: string[];
-  ec2Pool?: string[];
-  ec2TimeScale?: string;
   webhooks?: boolean;
   webhookPort?: string;
   webhookHost?: string;
@@ -88,13 +84,7 @@ export function controllerOptionsFromFlags(flags: ControllerFlags, env: NodeJS.P
     throw new Error('--eniconfig-label-key only applies with --custom-networking');
   }
   const endpoint = resolveEc2Endpoint({ ...(flags.ec2Endpoint ? { endpoint: flags.ec2Endpoint } : {}), env });
-  const pacing = pacingFromFlags({
-    ...(flags.ec2AccountShare !== undefined ? { ec2AccountShare: flags.ec2AccountShare } : {}),
-    ...(flags.ec2Rate ? { ec2Rate: flags.ec2Rate } : {}),
-    ...(flags.ec2Burst ? { ec2Burst: flags.ec2Burst } : {}),
-    ...(flags.ec2Pool ? { ec2Pool: flags.ec2Pool } : {}),
-    ...(flags.ec2TimeScale !== undefined ? { ec2TimeScale: flags.ec2TimeScale } : {}),
-  });
+  const pacing = pacingFromFlags(flags);
   const health = parseAddress('--metrics-address', flags.metricsAddress ?? '0.0.0.0:8080');
   let failurePolicy: FailurePolicy | undefined;
   if (flags.webhookFailurePolicy !== undefined) {
