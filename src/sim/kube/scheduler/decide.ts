@@ -22,6 +22,8 @@ export interface NodeInfo {
   node: NodeLike;
   /** status.allocatable parsed once (milli-units). */
   allocatable: Requests;
+  /** effectiveTaints(node), derived once per pass rather than once per pod. */
+  taints: Taint[];
   requested: Requests;
   podCount: number;
 }
@@ -39,7 +41,7 @@ export function buildNodeInfos(nodes: readonly NodeLike[], pods: readonly PodLik
   const byName = new Map<string, NodeInfo>();
   for (const node of nodes) {
     const name = node.metadata?.name;
-    if (name) byName.set(name, { name, node, allocatable: parseAllocatable(node), requested: new Map(), podCount: 0 });
+    if (name) byName.set(name, { name, node, allocatable: parseAllocatable(node), taints: effectiveTaints(node), requested: new Map(), podCount: 0 });
   }
   for (const pod of pods) {
     const info = byName.get(pod.spec?.nodeName ?? '');
@@ -136,7 +138,7 @@ export function filterNode(pod: PodLike, req: Requests, info: NodeInfo): NodeVer
   if (node.spec?.unschedulable && !tolerates(pod.spec?.tolerations, { key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' })) {
     return { fits: false, reasons: [REASON_UNSCHEDULABLE_NODE], resolvable: false };
   }
-  const untolerated = effectiveTaints(node).find(
+  const untolerated = info.taints.find(
     (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod.spec?.tolerations, t),
   );
   if (untolerated) return { fits: false, reasons: [reasonUntoleratedTaint(untolerated)], resolvable: false };
