@@ -69,10 +69,6 @@ export class Ec2Control {
     this.throttle.setTimeScale(scale);
   }
 
-  timeScale(): number {
-    return this.settings.timeScale;
-  }
-
   /** How long attachments stay `attaching` (and detachments `detaching`), unscaled ms. */
   setAttachDelay(ms: number): void {
     if (!(ms >= 0)) throw new Error('attach delay must be ≥ 0 ms');
@@ -136,10 +132,6 @@ export class Ec2Control {
 
   setBucket(key: string, spec: BucketSpec | null | undefined): void {
     this.throttle.setOverride(key, spec);
-  }
-
-  throttleProfile(): ThrottleProfile {
-    return this.throttle.getProfile();
   }
 
   bucketTokens(key: string): number {

@@ -59,10 +59,6 @@ export class Throttle {
     this.buckets.clear(); // new profile starts with full buckets, as a fresh account would
   }
 
-  getProfile(): ThrottleProfile {
-    return { base: this.profile.base, overrides: { ...(this.profile.overrides ?? {}) } };
-  }
-
   /** Override one bucket (null = unlimited, undefined = back to the base profile). */
   setOverride(key: string, spec: BucketSpec | null | undefined): void {
     if (spec) validateBucketSpec(key, spec);
