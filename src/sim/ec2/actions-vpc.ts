@@ -2,7 +2,7 @@
 import { Ec2Error } from './errors.js';
 import { type FilterSet } from './filters.js';
 import { listOf, optString, reqString, tagSpecifications } from './query-params.js';
-import { renderSecurityGroup, renderSubnet, renderVpc } from './render.js';
+import { renderSecurityGroup, renderSubnet, renderVpc, securityGroupArn } from './render.js';
 import { checkId } from './world-errors.js';
 import type { SecurityGroup, Subnet, Vpc } from './world-types.js';
 import { OWNER_ID } from './world.js';
@@ -65,7 +65,7 @@ export const createSecurityGroup: ActionHandler = (ctx, p) => {
   const vpcId = p.get('VpcId');
   if (vpcId === undefined) throw new Ec2Error('VPCIdNotSpecified', 'No default VPC for this user');
   const g = ctx.world.createSecurityGroup(reqString(p, 'GroupName'), reqString(p, 'GroupDescription'), vpcId, tagSpecifications(p, 'security-group'));
-  return el('return', true) + el('groupId', g.groupId) + el('securityGroupArn', `arn:aws:ec2:${ctx.world.region}:${OWNER_ID}:security-group/${g.groupId}`) + (g.tags.size ? tagSet(g.tags) : '');
+  return el('return', true) + el('groupId', g.groupId) + el('securityGroupArn', securityGroupArn(ctx.world, g.groupId)) + (g.tags.size ? tagSet(g.tags) : '');
 };
 
 export const describeSecurityGroups: ActionHandler = (ctx, p) => {

@@ -157,6 +157,10 @@ export function renderSubnet(world: World, s: Subnet): string {
   );
 }
 
+export function securityGroupArn(world: World, groupId: string): string {
+  return `arn:aws:ec2:${world.region}:${OWNER_ID}:security-group/${groupId}`;
+}
+
 export function renderSecurityGroup(world: World, g: SecurityGroup): string {
   return (
     el('ownerId', OWNER_ID) +
@@ -164,7 +168,7 @@ export function renderSecurityGroup(world: World, g: SecurityGroup): string {
     el('groupName', g.groupName) +
     el('groupDescription', g.description) +
     el('vpcId', g.vpcId) +
-    el('securityGroupArn', `arn:aws:ec2:${world.region}:${OWNER_ID}:security-group/${g.groupId}`) +
+    el('securityGroupArn', securityGroupArn(world, g.groupId)) +
     '<ipPermissions/>' +
     list('ipPermissionsEgress', [0], () =>
       el('ipProtocol', '-1') + '<groups/>' + list('ipRanges', ['0.0.0.0/0'], (c) => el('cidrIp', c)) + '<ipv6Ranges/><prefixListIds/>',
