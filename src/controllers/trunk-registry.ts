@@ -6,9 +6,6 @@
 export interface TrunkInfo {
   nodeName: string;
   instanceId: string;
-  instanceType: string;
-  zone: string;
-  vpcId: string;
   trunkEniId: string;
   /** Subnet of the trunk, where every branch ENI of this node goes (the ENIConfig's with custom networking). */
   subnetId: string;

@@ -102,7 +102,6 @@ interface SubnetInfo {
   cidr: string;
   v6Cidr?: string;
   availabilityZone: string;
-  vpcId: string;
 }
 
 const targetKey = (t: TrunkTarget): string => `${t.subnetId}|${[...t.groups].sort().join(',')}`;
@@ -407,9 +406,6 @@ export class NodeReconciler {
     rec.trunk = {
       nodeName: name,
       instanceId: rec.instanceId,
-      instanceType: facts.instanceType,
-      zone: facts.availabilityZone,
-      vpcId: facts.vpcId || subnet.vpcId,
       trunkEniId: trunk.eniId,
       subnetId: trunk.subnetId,
       subnetCidr: subnet.cidr,
@@ -472,7 +468,7 @@ export class NodeReconciler {
     const s = found.find((x) => x.SubnetId === subnetId);
     if (!s?.CidrBlock || !s.AvailabilityZone) throw toEc2Error('DescribeSubnets', { name: 'InvalidSubnetID.NotFound', message: `The subnet ID '${subnetId}' does not exist` });
     const v6 = s.Ipv6CidrBlockAssociationSet?.find((a) => a.Ipv6CidrBlockState?.State === 'associated')?.Ipv6CidrBlock;
-    return { subnetId, cidr: s.CidrBlock, availabilityZone: s.AvailabilityZone, vpcId: s.VpcId ?? '', ...(v6 ? { v6Cidr: v6 } : {}) };
+    return { subnetId, cidr: s.CidrBlock, availabilityZone: s.AvailabilityZone, ...(v6 ? { v6Cidr: v6 } : {}) };
   }
 
   private later(name: string, delayMs: number): ReconcileOutcome {

@@ -31,7 +31,7 @@ const err = (action: string, code: string, cls: Ec2Error['class']): Ec2Error => 
 
 const input: CreateBranchInput = {
   clusterName: 'c1',
-  trunk: { nodeName: 'n', instanceId: 'i-1', instanceType: 'm5.large', zone: 'z', vpcId: 'vpc-1', trunkEniId: 'eni-trunk', subnetId: 'subnet-1', subnetCidr: '10.0.0.0/19', defaultSecurityGroups: [], branchLimit: 9 },
+  trunk: { nodeName: 'n', instanceId: 'i-1', trunkEniId: 'eni-trunk', subnetId: 'subnet-1', subnetCidr: '10.0.0.0/19', defaultSecurityGroups: [], branchLimit: 9 },
   pod: { uid: 'u1', namespace: 'ns', name: 'p' },
   index: 0,
   generation: 0,
