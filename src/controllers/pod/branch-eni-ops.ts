@@ -19,7 +19,7 @@ import {
 import { Ec2Error, isNotFound } from '../../aws/error-classes.js';
 import type { Ec2Gateway } from '../../aws/gateway.js';
 import type { TrunkInfo } from '../trunk-registry.js';
-import type { PodRef } from './branch-state.js';
+import type { PodRef } from '../../domain/branch-state.js';
 
 export interface CreateBranchInput {
   clusterName: string;

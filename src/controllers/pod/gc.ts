@@ -5,6 +5,7 @@
 // server by the release itself (not only the cache) before anything is deleted.
 import type { V1Pod } from '@kubernetes/client-node';
 import {
+  ANNOTATION_POD_ENI,
   BRANCH_ENI_DESCRIPTION,
   TAG_CLUSTER_VALUE,
   TAG_ENI_OWNER,
@@ -17,7 +18,7 @@ import {
 } from '../../apis/constants.js';
 import type { Ec2Gateway } from '../../aws/gateway.js';
 import type { Logger } from '../../observability/logger.js';
-import type { BranchBook, ReleaseItem } from './book.js';
+import type { BranchBook, ReleaseItem } from '../../domain/branch-book.js';
 import { tagOf } from './branch-eni-ops.js';
 import { isTerminal } from './rebuild.js';
 
@@ -71,5 +72,21 @@ export async function runGcPass(deps: GcDeps): Promise<ReleaseItem[]> {
     out.push(item);
   }
   if (out.length > 0) deps.logger.info({ orphans: out.map((i) => i.eniId) }, 'GC: branch ENIs without a live pod handed over for release');
+  return out;
+}
+
+/** ENI IDs named by the pod-eni annotations of live pods (GcDeps.annotatedEnis). */
+export function annotatedEniIds(pods: readonly V1Pod[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of pods) {
+    const raw = p.metadata?.annotations?.[ANNOTATION_POD_ENI];
+    if (!raw || isTerminal(p)) continue;
+    try {
+      const arr = JSON.parse(raw) as unknown;
+      if (Array.isArray(arr)) for (const e of arr) if (e && typeof e === 'object' && typeof (e as { eniId?: unknown }).eniId === 'string') out.add((e as { eniId: string }).eniId);
+    } catch {
+      // unreadable annotations are reported elsewhere
+    }
+  }
   return out;
 }

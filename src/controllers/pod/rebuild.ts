@@ -15,8 +15,8 @@ import type { Ec2Gateway } from '../../aws/gateway.js';
 import { decodePodEniAnnotation, type PodEniEntry } from '../../domain/pod-eni-annotation.js';
 import type { Logger } from '../../observability/logger.js';
 import type { TrunkInfo } from '../trunk-registry.js';
-import type { BranchBook, ReleaseItem } from './book.js';
-import type { PodRef } from './branch-state.js';
+import type { BranchBook, ReleaseItem } from '../../domain/branch-book.js';
+import type { PodRef } from '../../domain/branch-state.js';
 import { TRUNK_ASSOCIATIONS_PAGE, tagOf } from './branch-eni-ops.js';
 
 export interface RebuildDeps {

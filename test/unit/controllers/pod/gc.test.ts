@@ -1,7 +1,7 @@
 import type { NetworkInterface } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { Ec2Gateway } from '../../../../src/aws/gateway.js';
-import { BranchBook } from '../../../../src/controllers/pod/book.js';
+import { BranchBook } from '../../../../src/domain/branch-book.js';
 import { runGcPass, type GcDeps } from '../../../../src/controllers/pod/gc.js';
 import { silentLogger } from '../../../../src/observability/logger.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NodeBranchState, type BranchRecord } from '../../../../src/controllers/pod/branch-state.js';
-import { BranchBook } from '../../../../src/controllers/pod/book.js';
+import { NodeBranchState, type BranchRecord } from '../../../src/domain/branch-state.js';
+import { BranchBook } from '../../../src/domain/branch-book.js';
 
 const pod = (uid: string, name = uid) => ({ uid, namespace: 'ns', name });
 const rec = (eniId: string, vlanId: number, uid: string, index = 0): BranchRecord => ({ eniId, vlanId, pod: pod(uid), index, phase: 'active' });

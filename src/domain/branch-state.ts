@@ -8,7 +8,7 @@
 // - a VLAN is handed out at most once at a time on a trunk, least recently freed first (VlanAllocator);
 // - a VLAN comes back only when its ENI is gone from EC2 (`markGone`), or when the create that
 //   reserved it never produced an ENI (`cancelReservation`).
-import { VlanAllocator } from '../../domain/vlan-allocator.js';
+import { VlanAllocator } from './vlan-allocator.js';
 
 export interface PodRef {
   uid: string;

@@ -1,0 +1,118 @@
+// The allocation steps of one pod's branch ENIs, each a function of its own so that later steps
+// (token verification, warm reuse) slot in between: create the ENIs the pod lacks, finish the
+// associations an earlier run left undone, and undo the bookkeeping of a failed step. They do the
+// EC2 calls and record the outcome in the book; the pod reconciler decides what to tell the user
+// and when to try again.
+import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { BranchBook } from '../../domain/branch-book.js';
+import type { BranchRecord, NodeBranchState, PodRef } from '../../domain/branch-state.js';
+import type { TrunkInfo } from '../trunk-registry.js';
+import { BranchCreateError, createBranch } from './branch-eni-ops.js';
+import type { BranchReleaser } from './branch-releaser.js';
+import type { PodSideMetrics } from './metrics.js';
+import type { PodMemo } from './pod-memos.js';
+
+export interface AllocationDeps {
+  ec2: Ec2Gateway;
+  clusterName: string;
+  /** Cross-account setups: grant INSTANCE-ATTACH to this account. */
+  permissionAccountId?: string | undefined;
+  book: BranchBook;
+  releaser: Pick<BranchReleaser, 'releaseEni'>;
+  metrics: Pick<PodSideMetrics, 'allocated' | 'allocationFailure'>;
+  now(): number;
+}
+
+/** One pod incarnation's allocation on its node. */
+export interface AllocationTarget {
+  pod: PodRef;
+  trunk: TrunkInfo;
+  state: NodeBranchState;
+  groups: readonly string[];
+  memo: PodMemo;
+}
+
+/** A failed step: what failed, and the VLAN reserved for it when the create itself failed. */
+export interface StepFailure {
+  index: number;
+  vlanId: number | undefined;
+  err: unknown;
+}
+
+export type StepResult = { kind: 'ok'; records: BranchRecord[] } | { kind: 'capacity' } | ({ kind: 'failed' } & StepFailure);
+
+/** Create and associate the ENIs with index < `count` that the pod does not hold yet. */
+export async function createMissing(deps: AllocationDeps, t: AllocationTarget, count: number): Promise<StepResult> {
+  const { state, trunk, pod, memo } = t;
+  const have = new Map(state.activeFor(pod.uid).map((r) => [r.index, r]));
+  for (let index = 0; index < count; index++) {
+    if (have.has(index)) continue;
+    const vlanId = state.reserveVlan();
+    if (vlanId === undefined) return { kind: 'capacity' };
+    const generation = memo.generations.get(index) ?? 0;
+    try {
+      const created = await createBranch(deps.ec2, {
+        clusterName: deps.clusterName,
+        trunk,
+        pod,
+        index,
+        generation,
+        vlanId,
+        groups: t.groups,
+        // Never take over (as an earlier attempt's ENI) one this controller already holds.
+        isKnown: (eniId) => deps.book.knows(eniId),
+        ...(deps.permissionAccountId ? { permissionAccountId: deps.permissionAccountId } : {}),
+      });
+      const rec: BranchRecord = { eniId: created.eniId, vlanId, associationId: created.associationId, pod, index, macAddress: created.macAddress, privateIp: created.privateIp, phase: 'active' };
+      if (!deps.book.record(state.nodeName, rec)) throw new Error(`VLAN ${vlanId} on trunk ${trunk.trunkEniId} is held twice (bookkeeping bug)`);
+      have.set(index, rec);
+      deps.metrics.allocated(1);
+    } catch (err) {
+      return { kind: 'failed', index, vlanId, err };
+    }
+  }
+  const records = [...have.values()].filter((r) => r.index < count).sort((a, b) => a.index - b.index);
+  return { kind: 'ok', records };
+}
+
+/** ENIs adopted after a crash between create and associate: associate them now (records are updated in place). */
+export async function finishAssociations(deps: AllocationDeps, t: AllocationTarget, records: BranchRecord[]): Promise<StepResult> {
+  const { state, trunk } = t;
+  for (const r of records) {
+    if (r.associationId) continue;
+    try {
+      const assoc = await deps.ec2.associateTrunkInterface(
+        { BranchInterfaceId: r.eniId, TrunkInterfaceId: trunk.trunkEniId, VlanId: r.vlanId },
+        { priority: 'pod-start', purpose: ['associate', deps.clusterName, r.eniId, trunk.trunkEniId, String(r.vlanId)] },
+      );
+      r.associationId = assoc.AssociationId;
+      if (assoc.AssociationId) state.setAssociation(r.eniId, assoc.AssociationId);
+    } catch (err) {
+      // Cannot finish it: let it go and make a new one on the next try.
+      deps.releaser.releaseEni({ eniId: r.eniId, nodeName: state.nodeName, pod: t.pod, since: deps.now(), immediate: true, orphan: false });
+      return { kind: 'failed', index: r.index, vlanId: undefined, err };
+    }
+  }
+  return { kind: 'ok', records };
+}
+
+/** Undo the bookkeeping of a failed step: give back or keep its VLAN, and pick a new ClientToken when needed. */
+export function rollBackFailure(deps: AllocationDeps, t: AllocationTarget, f: StepFailure): void {
+  const { state, pod, memo } = t;
+  const { vlanId, index, err } = f;
+  if (err instanceof BranchCreateError) {
+    if (err.eniLeft && vlanId !== undefined) {
+      // Created but could not be deleted again: keep it (and its VLAN) and delete it later.
+      deps.book.record(state.nodeName, { eniId: err.eniLeft, vlanId, pod, index, phase: 'active' });
+      deps.releaser.releaseEni({ eniId: err.eniLeft, nodeName: state.nodeName, pod, since: deps.now(), immediate: true, orphan: false });
+    } else if (vlanId !== undefined) {
+      state.cancelReservation(vlanId);
+    }
+    // The token's ENI is gone (rolled back now or earlier): the next try needs a new one.
+    if (err.eniCreated || err.staleToken) memo.generations.set(index, (memo.generations.get(index) ?? 0) + 1);
+    deps.metrics.allocationFailure(err.step);
+  } else {
+    if (vlanId !== undefined) state.cancelReservation(vlanId);
+    deps.metrics.allocationFailure('other');
+  }
+}

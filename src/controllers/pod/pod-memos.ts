@@ -1,0 +1,45 @@
+// What the pod reconciler remembers about a pod incarnation between reconciles: only what keeps it
+// from repeating itself (events, ClientToken generations) or from trusting a lagging cache. Nothing
+// here has to survive a restart: losing it costs at most a repeated event or a rebuilt token.
+
+export interface PodMemo {
+  /** Groups last announced with SecurityGroupRequested (so retries do not repeat it). */
+  announced?: string;
+  backstopWarned?: boolean;
+  firstSeenScheduled?: number;
+  /** The annotation this controller wrote (the cache may lag behind it). */
+  annotated?: string;
+  /** ClientToken generation per branch index (bumped after a rollback deleted the ENI). */
+  generations: Map<number, number>;
+  lastFailure?: string;
+}
+
+/** Memos by pod UID, with the key (ns/name) each belongs to, so a replaced pod's memo is dropped. */
+export class PodMemos {
+  private readonly byUid = new Map<string, PodMemo>();
+  private readonly uidByKey = new Map<string, string>();
+
+  /** The memo of this incarnation, created on first use. */
+  of(uid: string, key: string): PodMemo {
+    let m = this.byUid.get(uid);
+    if (!m) this.byUid.set(uid, (m = { generations: new Map() }));
+    this.uidByKey.set(key, uid);
+    return m;
+  }
+
+  get(uid: string): PodMemo | undefined {
+    return this.byUid.get(uid);
+  }
+
+  delete(uid: string): void {
+    this.byUid.delete(uid);
+  }
+
+  /** Forget what was remembered about the pod incarnations of a key other than `keep`. */
+  forgetOthers(key: string, keep: string | undefined): void {
+    const uid = this.uidByKey.get(key);
+    if (uid === undefined || uid === keep) return;
+    this.byUid.delete(uid);
+    this.uidByKey.delete(key);
+  }
+}

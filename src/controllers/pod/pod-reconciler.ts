@@ -1,0 +1,297 @@
+// The pod reconciler (key = ns/name): release the ENIs of incarnations that are gone or finished →
+// read the pod-eni request (or run the backstop) → wait for the node's trunk → resolve the groups
+// and check the quota → allocate the missing branch ENIs (allocation.ts) → annotate the pod. It
+// reads the caches and its explicit deps only; the wiring (pod-side.ts) owns queues and timers.
+// State that must survive a restart lives in EC2 tags and the annotation, never only here.
+import type { V1Pod } from '@kubernetes/client-node';
+import {
+  ANNOTATION_POD_ENI,
+  CNI_CONFIGMAP_NAME,
+  CNI_CONFIGMAP_NAMESPACE,
+  REASON_BRANCH_ALLOCATION_FAILED,
+  REASON_BRANCH_ENI_ANNOTATION_FAILED,
+  REASON_EC2_THROTTLED,
+  REASON_INVALID_SECURITY_GROUP_POLICY,
+  REASON_MISSING_POD_ENI_RESOURCE,
+  REASON_NO_MATCHING_POLICY,
+  REASON_RESOURCE_ALLOCATED,
+  REASON_SECURITY_GROUP_QUOTA_EXCEEDED,
+  REASON_SECURITY_GROUP_REQUESTED,
+  RESOURCE_POD_ENI,
+  messageBranchAllocationFailed,
+  messageBranchAnnotationFailed,
+  messageResourceAllocated,
+  messageSecurityGroupRequested,
+} from '../../apis/constants.js';
+import { podFacts } from '../../apis/kube-facts.js';
+import { CONFIG_KEY_ACCOUNT_SHARE } from '../../aws/pacing-config.js';
+import type { BranchRecord, NodeBranchState } from '../../domain/branch-state.js';
+import { encodePodEniAnnotation, type PodEniEntry } from '../../domain/pod-eni-annotation.js';
+import { podEniRequest } from '../../domain/pod-eni-request.js';
+import { checkGroupQuota, matchSecurityGroups, needsServiceAccountLabels, serviceAccountOf } from '../../domain/sgp-matching.js';
+import { isConflict, isNotFound, messageOf, statusOf } from '../../kube/errors.js';
+import { eventTarget, type EventRecorder } from '../../kube/events.js';
+import { objectKey, splitKey } from '../../kube/informer.js';
+import { Outcome, type ReconcileOutcome } from '../../kube/work-queue.js';
+import type { Logger } from '../../observability/logger.js';
+import type { ControllerSettings } from '../context.js';
+import type { SecurityGroupPolicyObject } from '../informers.js';
+import type { TrunkInfo } from '../trunk-registry.js';
+import { createMissing, finishAssociations, rollBackFailure, type AllocationDeps, type AllocationTarget, type StepFailure } from './allocation.js';
+import { missingResourceWarning } from './backstop.js';
+import { BranchCreateError } from './branch-eni-ops.js';
+import type { BranchReleaser } from './branch-releaser.js';
+import type { CapacityWaiters } from './capacity-waiters.js';
+import type { PodSideMetrics } from './metrics.js';
+import type { NodeStates } from './node-states.js';
+import { PodMemos } from './pod-memos.js';
+import { isTerminal, podRef } from './rebuild.js';
+
+export interface PodReconcilerDeps extends Omit<AllocationDeps, 'clusterName' | 'permissionAccountId' | 'releaser' | 'metrics'> {
+  settings: Pick<ControllerSettings, 'clusterName' | 'securityGroupsPerInterface' | 'eniPermissionAccountId'>;
+  events: Pick<EventRecorder, 'normal' | 'warning'>;
+  /** A pod from the cache by ns/name. */
+  pod(key: string): V1Pod | undefined;
+  /** The cached SecurityGroupPolicies of a namespace. */
+  policies(namespace: string): SecurityGroupPolicyObject[];
+  /** Labels of a cached ServiceAccount ({} when none); undefined when it is not in the cache. */
+  serviceAccountLabels(namespace: string, name: string): Record<string, string> | undefined;
+  /** The node's published trunk, if ready. */
+  trunk(nodeName: string): TrunkInfo | undefined;
+  /** Merge-patch a pod (the annotation). Rejects with the API server's ApiException. */
+  patchPod(namespace: string, name: string, body: object): Promise<unknown>;
+  nodeStates: Pick<NodeStates, 'stateFor'>;
+  releaser: Pick<BranchReleaser, 'releaseEni' | 'releasePod'>;
+  capacity: CapacityWaiters;
+  metrics: PodSideMetrics;
+  logger: Logger;
+  /** How long a pod waiting for trunk capacity is looked at again even if no release says so. Default 30 s. */
+  capacityRecheckMs?: number;
+}
+
+/** A pod kept waiting by throttling this long gets a Warning that names the fix (contract §4, ours). */
+const THROTTLED_WARNING_AFTER_MS = 60_000;
+
+export class PodReconciler {
+  private readonly memos = new PodMemos();
+  private readonly allocatingUids = new Set<string>();
+  private readonly alloc: AllocationDeps;
+
+  constructor(private readonly deps: PodReconcilerDeps) {
+    this.alloc = { ...deps, clusterName: deps.settings.clusterName, permissionAccountId: deps.settings.eniPermissionAccountId };
+  }
+
+  /** Pod UIDs with an allocation in flight: GC leaves their ENIs alone. */
+  get allocating(): ReadonlySet<string> {
+    return this.allocatingUids;
+  }
+
+  async reconcile(key: string): Promise<ReconcileOutcome> {
+    const { deps } = this;
+    const pod = deps.pod(key);
+    const uid = pod?.metadata?.uid;
+    // The first pod seen on a node with a trunk rebuilds that node's state (after a restart this is
+    // what finds the ENIs of annotated pods, so that their release is not left to the GC pass).
+    const podTrunk = pod?.spec?.nodeName ? deps.trunk(pod.spec.nodeName) : undefined;
+    if (podTrunk) await deps.nodeStates.stateFor(podTrunk);
+    this.releaseGoneIncarnations(key, pod);
+    if (!pod || !uid || isTerminal(pod)) return Outcome.done();
+    const request = podEniRequest(pod.spec);
+    if (!request.ok) {
+      deps.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ALLOCATION_FAILED, messageBranchAllocationFailed(request.errors.join('; ')));
+      return Outcome.terminal(new Error(request.errors.join('; ')));
+    }
+    if (request.value === 0) {
+      this.backstop(pod, uid);
+      return Outcome.done();
+    }
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName || pod.metadata?.deletionTimestamp) return Outcome.done();
+    if (pod.metadata?.annotations?.[ANNOTATION_POD_ENI]) return Outcome.done();
+    const trunk = deps.trunk(nodeName);
+    // No ready trunk yet: the trunk registry's 'ready' enqueues this pod.
+    if (!trunk) return Outcome.done();
+    const memo = this.memos.of(uid, key);
+    // Annotated already; the cache has not caught up with our own patch yet.
+    if (memo.annotated) return Outcome.done();
+    // The CNI needs the subnet's CIDR in the annotation: without it every ENI made would be thrown away.
+    if (!trunk.subnetCidr) return Outcome.retry(new Error(`trunk of node ${nodeName} was published without its subnet CIDR`), { minDelayMs: 10_000 });
+    memo.firstSeenScheduled ??= deps.now();
+    const state = await deps.nodeStates.stateFor(trunk);
+
+    // Groups at allocation time (a policy may have changed since admission).
+    const groups = this.resolveGroups(pod, trunk);
+    if (groups === undefined) return Outcome.done();
+    const quotaProblem = checkGroupQuota(groups, deps.settings.securityGroupsPerInterface);
+    if (quotaProblem) {
+      deps.metrics.quotaExceeded();
+      deps.events.warning(eventTarget('Pod', pod), REASON_SECURITY_GROUP_QUOTA_EXCEEDED, messageBranchAllocationFailed(quotaProblem));
+      // Retrying cannot help until a policy changes, which enqueues the pod again.
+      return Outcome.terminal(new Error(quotaProblem));
+    }
+    const groupsKey = groups.join(' ');
+    if (memo.announced !== groupsKey) {
+      memo.announced = groupsKey;
+      deps.events.normal(eventTarget('Pod', pod), REASON_SECURITY_GROUP_REQUESTED, messageSecurityGroupRequested(groups));
+    }
+
+    const target: AllocationTarget = { pod: podRef(pod), trunk, state, groups, memo };
+    this.allocatingUids.add(uid);
+    try {
+      const created = await createMissing(this.alloc, target, request.value);
+      if (created.kind === 'capacity') return this.atCapacity(pod, key, state);
+      if (created.kind === 'failed') return this.allocationFailed(pod, target, created);
+      const associated = await finishAssociations(this.alloc, target, created.records);
+      if (associated.kind === 'failed') return this.allocationFailed(pod, target, associated);
+      return await this.annotate(pod, key, uid, trunk, created.records);
+    } finally {
+      this.allocatingUids.delete(uid);
+    }
+  }
+
+  /** ENIs of an incarnation of `key` that is gone (deleted, replaced under the same name) or finished. */
+  private releaseGoneIncarnations(key: string, pod: V1Pod | undefined): void {
+    const uid = pod?.metadata?.uid;
+    for (const h of this.deps.book.holders(key)) {
+      if (h.uid === uid && pod && !isTerminal(pod)) continue;
+      const { name, namespace } = splitKey(key);
+      const items = this.deps.releaser.releasePod({ uid: h.uid, namespace: namespace ?? '', name }, h.nodeName);
+      if (items.length > 0) this.deps.logger.info({ pod: key, uid: h.uid, enis: items.map((i) => i.eniId) }, 'pod gone or finished: branch ENIs handed to cooldown');
+      if (h.uid !== uid) this.memos.delete(h.uid);
+    }
+    this.memos.forgetOthers(key, pod && !isTerminal(pod) ? uid : undefined);
+  }
+
+  /** The pod's groups now, with the events that say what applies; undefined when the pod should not get an ENI. */
+  private resolveGroups(pod: V1Pod, trunk: TrunkInfo): string[] | undefined {
+    const { deps } = this;
+    const facts = podFacts(pod);
+    const policies = deps.policies(facts.namespace);
+    const sa = serviceAccountOf(facts);
+    const saLabels = needsServiceAccountLabels({ pod: facts, policies }) ? deps.serviceAccountLabels(facts.namespace, sa) : undefined;
+    const match = matchSecurityGroups({ pod: facts, policies, serviceAccountLabels: saLabels });
+    for (const bad of match.invalidPolicies) {
+      deps.events.warning(eventTarget('Pod', pod), REASON_INVALID_SECURITY_GROUP_POLICY, `SecurityGroupPolicy ${facts.namespace}/${bad.name} is invalid and was ignored: ${bad.errors.join('; ')}`);
+    }
+    if (match.groups.length > 0) return match.groups;
+    const why =
+      match.undecidedWithoutServiceAccount.length > 0
+        ? `SecurityGroupPolicy ${match.undecidedWithoutServiceAccount.join(', ')} selects by ServiceAccount labels and ServiceAccount ${facts.namespace}/${sa} was not found`
+        : `no SecurityGroupPolicy in namespace ${facts.namespace} selects this pod`;
+    deps.events.warning(
+      eventTarget('Pod', pod),
+      REASON_NO_MATCHING_POLICY,
+      `${why}; the pod requests ${RESOURCE_POD_ENI} so it gets a branch ENI with the node's trunk security groups [${trunk.defaultSecurityGroups.join(' ')}]. Create or fix a SecurityGroupPolicy if it needs others`,
+    );
+    return trunk.defaultSecurityGroups.length > 0 ? [...trunk.defaultSecurityGroups] : undefined;
+  }
+
+  private atCapacity(pod: V1Pod, key: string, state: NodeBranchState): ReconcileOutcome {
+    const c = state.counts();
+    const msg =
+      `trunk ${state.trunkEniId} on node ${state.nodeName} has no free branch ENI: ${c.active + c.reserved} in use and ` +
+      `${c.cooling} cooling down of ${state.branchLimit}; retrying as soon as a cooling ENI is deleted`;
+    this.deps.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ALLOCATION_FAILED, messageBranchAllocationFailed(msg));
+    this.deps.metrics.allocationFailure('capacity');
+    this.deps.capacity.wait(state.nodeName, key);
+    return Outcome.requeueAfter(this.deps.capacityRecheckMs ?? 30_000);
+  }
+
+  private allocationFailed(pod: V1Pod, target: AllocationTarget, failure: StepFailure): ReconcileOutcome {
+    const { deps } = this;
+    const { err } = failure;
+    rollBackFailure(this.alloc, target, failure);
+    const cause = err instanceof Error ? err.message : String(err);
+    deps.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ALLOCATION_FAILED, messageBranchAllocationFailed(cause));
+    const memo = target.memo;
+    const waited = memo.firstSeenScheduled !== undefined ? deps.now() - memo.firstSeenScheduled : 0;
+    if (err instanceof BranchCreateError && err.class === 'throttled' && waited > THROTTLED_WARNING_AFTER_MS) {
+      deps.events.warning(
+        eventTarget('Pod', pod),
+        REASON_EC2_THROTTLED,
+        `EC2 has been throttling the controller (RequestLimitExceeded) for ${Math.round(waited / 1000)}s while this pod waits for its branch ENI. ` +
+          `Fix: reduce other EC2 API callers in the account and Region, or ask AWS for higher EC2 API rate limits and raise ${CONFIG_KEY_ACCOUNT_SHARE} in ${CNI_CONFIGMAP_NAMESPACE}/${CNI_CONFIGMAP_NAME}`,
+      );
+    }
+    deps.logger.warn({ pod: objectKey(pod), err: cause }, 'branch ENI allocation failed; retrying with backoff');
+    const hints = err instanceof BranchCreateError ? { ...(err.class ? { errorClass: err.class } : {}), ...(err.retryAfterMs !== undefined ? { minDelayMs: err.retryAfterMs } : {}) } : {};
+    return Outcome.retry(err, hints);
+  }
+
+  private async annotate(pod: V1Pod, key: string, uid: string, trunk: TrunkInfo, records: readonly BranchRecord[]): Promise<ReconcileOutcome> {
+    const { deps } = this;
+    const entries: PodEniEntry[] = records.map((r) => ({
+      eniId: r.eniId,
+      ifAddress: r.macAddress ?? '',
+      privateIp: r.privateIp ?? '',
+      vlanId: r.vlanId,
+      subnetCidr: trunk.subnetCidr,
+      ...(trunk.subnetV6Cidr ? { subnetV6Cidr: trunk.subnetV6Cidr } : {}),
+    }));
+    let json: string;
+    try {
+      json = encodePodEniAnnotation(entries);
+    } catch (err) {
+      // Adopted ENIs rebuilt without MAC/IP cannot be described to the CNI: replace them.
+      deps.releaser.releasePod(podRef(pod), trunk.nodeName, true);
+      return Outcome.retry(err);
+    }
+    const { namespace, name } = splitKey(key);
+    try {
+      // metadata.uid makes the patch apply only to the incarnation the ENIs were made for.
+      await deps.patchPod(namespace ?? '', name, { metadata: { uid, annotations: { [ANNOTATION_POD_ENI]: json } } });
+    } catch (err) {
+      const status = statusOf(err);
+      if (isNotFound(err) || isConflict(err) || status === 422) {
+        // Gone, or replaced by a new pod with the same name: the CNI never saw these ENIs.
+        deps.releaser.releasePod(podRef(pod), trunk.nodeName, true);
+        deps.logger.info({ pod: key, uid, status }, 'pod gone before its annotation; branch ENIs released');
+        return Outcome.done();
+      }
+      deps.metrics.allocationFailure('annotate');
+      deps.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ENI_ANNOTATION_FAILED, messageBranchAnnotationFailed(messageOf(err)));
+      return Outcome.retry(err);
+    }
+    deps.events.normal(eventTarget('Pod', pod), REASON_RESOURCE_ALLOCATED, messageResourceAllocated(json));
+    const memo = this.memos.get(uid);
+    if (memo) memo.annotated = json;
+    const scheduledAt = scheduledTime(pod) ?? memo?.firstSeenScheduled;
+    if (scheduledAt !== undefined) deps.metrics.timeToAnnotation((deps.now() - scheduledAt) / 1000);
+    const totals = deps.book.totals();
+    deps.metrics.branches(totals.active, totals.cooling);
+    deps.logger.info({ pod: key, enis: records.map((r) => r.eniId) }, 'branch ENIs allocated');
+    return Outcome.done();
+  }
+
+  /** A pod a policy selects that did not request a branch ENI gets one Warning (the webhook was bypassed). */
+  private backstop(pod: V1Pod, uid: string): void {
+    const { deps } = this;
+    const facts = podFacts(pod);
+    if (facts.hostNetwork) return;
+    if (this.memos.get(uid)?.backstopWarned) return;
+    const policies = deps.policies(facts.namespace);
+    if (policies.length === 0) return;
+    const message = missingResourceWarning({
+      pod: facts,
+      requested: 0,
+      phase: pod.status?.phase,
+      annotations: pod.metadata?.annotations,
+      policies,
+      serviceAccountLabels: deps.serviceAccountLabels(facts.namespace, serviceAccountOf(facts)),
+    });
+    if (!message) return;
+    this.memos.of(uid, objectKey(pod)).backstopWarned = true;
+    deps.metrics.missingResource(facts.namespace);
+    deps.events.warning(eventTarget('Pod', pod), REASON_MISSING_POD_ENI_RESOURCE, message);
+    deps.logger.warn({ pod: objectKey(pod) }, 'pod matches a SecurityGroupPolicy but has no pod-eni request');
+  }
+}
+
+/** When the pod was bound to its node (PodScheduled condition), ms since epoch. */
+function scheduledTime(pod: V1Pod): number | undefined {
+  const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True');
+  const t = cond?.lastTransitionTime;
+  if (!t) return undefined;
+  const ms = t instanceof Date ? t.getTime() : Date.parse(String(t));
+  return Number.isFinite(ms) ? ms : undefined;
+}
