@@ -1,5 +1,5 @@
 // Every name the controller shares with the VPC CNI, kubectl users and EC2, byte-exact with
-// ../shared/docs/contract.md. Nothing else in the code base spells these strings.
+// the names the upstream controller and the VPC CNI use (the project contract). Nothing else in the code base spells these strings.
 
 // ---- API groups and kinds (contract §2)
 export const SGP_GROUP = 'vpcresources.k8s.aws';

@@ -1,9 +1,9 @@
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- these tests read arbitrary JSON returned by the API server */
 // The real kubectl (v1.32) against the local API server over HTTPS: apply (CRDs, custom
-// resources, the shared examples, pods), get in every output, selectors, watch, describe with
+// resources, the repository's docs/examples, pods), get in every output, selectors, watch, describe with
 // events, label/annotate/patch, graceful delete, printer columns and identities by context.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ let kube: LocalKube;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let kubeconfig: string;
-const EXAMPLES = resolve(import.meta.dirname, '../../../../shared/examples');
+// Inside the repository: the tests run from a fresh clone with nothing beside it (.ci/run).
+const EXAMPLES = resolve(import.meta.dirname, '../../../docs/examples');
 const REPO_CRDS = resolve(import.meta.dirname, '../../../crds');
 
 const kubectl = (...args: string[]): Promise<KubectlResult> => runKubectl(args, { kubeconfig });
@@ -70,12 +71,10 @@ describe('kubectl apply', () => {
     expect(r.stderr).toContain('unknown field "spec.containers[0].imagePullPolicyy"');
   });
 
-  it('applies the repository CRDs and the shared examples when present', async () => {
-    const crds = existsSync(REPO_CRDS) ? readdirSync(REPO_CRDS).filter((f) => f.endsWith('.yaml')) : [];
-    if (crds.length) {
-      await ok('delete', 'crd', 'securitygrouppolicies.vpcresources.k8s.aws');
-      await ok('apply', '-f', REPO_CRDS);
-    }
+  it('applies the repository CRDs and the docs/examples walk-through', async () => {
+    expect(readdirSync(REPO_CRDS).filter((f) => f.endsWith('.yaml')).length).toBeGreaterThan(0);
+    await ok('delete', 'crd', 'securitygrouppolicies.vpcresources.k8s.aws');
+    await ok('apply', '-f', REPO_CRDS);
     const out = await ok('apply', '-f', EXAMPLES);
     expect(out).toContain('pod/checkout-0 created');
     expect(out).toContain('securitygrouppolicy.vpcresources.k8s.aws/db-clients created');
