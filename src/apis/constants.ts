@@ -68,6 +68,12 @@ export const REASON_SECURITY_GROUP_QUOTA_EXCEEDED = 'SecurityGroupQuotaExceeded'
 export const REASON_MISSING_POD_ENI_RESOURCE = 'MissingPodENIResource';
 export const REASON_INVALID_SECURITY_GROUP_POLICY = 'InvalidSecurityGroupPolicy';
 export const REASON_EC2_THROTTLED = 'EC2Throttled';
+/** On a SecurityGroupPolicy: a group it names by name or tag is not in the cluster's VPC. */
+export const REASON_SECURITY_GROUPS_NOT_FOUND = 'SecurityGroupsNotFound';
+/** On a pod: its running branch ENI got a new group set in place (live policies). */
+export const REASON_SECURITY_GROUPS_UPDATED = 'SecurityGroupsUpdated';
+/** On a pod: no policy selects it any more, but its branch ENI stays until the pod restarts. */
+export const REASON_SECURITY_GROUP_POLICY_UNMATCHED = 'SecurityGroupPolicyUnmatched';
 
 export const MESSAGE_NODE_TRUNK_INITIATED = 'The node has trunk interface initialized successfully';
 export const messageSecurityGroupRequested = (groups: readonly string[]): string =>

@@ -9,6 +9,7 @@ import type { LimitsTable } from '../domain/instance-limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { Registry } from '../observability/metrics.js';
 import type { ControllerInformers } from './informers.js';
+import type { SecurityGroupCatalog } from './policy/group-catalog.js';
 import type { TrunkRegistry } from './trunk-registry.js';
 
 export interface ControllerSettings {
@@ -45,6 +46,8 @@ export interface ControllerContext {
   informers: ControllerInformers;
   limits: LimitsTable;
   trunks: TrunkRegistry;
+  /** The cluster VPC's security groups, for policies that name groups by name or tag. */
+  groupCatalog: SecurityGroupCatalog;
 }
 
 /** A started part of the controller. */

@@ -17,6 +17,7 @@ import { createEc2Client } from '../aws/ec2-client.js';
 import { Ec2Gateway, type Ec2Sender } from '../aws/gateway.js';
 import { defaultPacingConfig, type PacingConfig } from '../aws/pacing-config.js';
 import { LimitsTable } from '../domain/instance-limits.js';
+import { usesGroupLookup } from '../domain/policy-groups.js';
 import { makeKubeClients } from '../kube/client.js';
 import { EventRecorder } from '../kube/events.js';
 import { LeaderElector } from '../kube/leader-election.js';
@@ -27,6 +28,8 @@ import type { ControllerContext, ControllerSettings } from './context.js';
 import { allInformers, createInformers } from './informers.js';
 import { startNodeSide, type NodeSide, type NodeSideOptions } from './node/node-side.js';
 import { startPodSide, type PodSide, type PodSideOptions } from './pod/pod-side.js';
+import { SecurityGroupCatalog } from './policy/group-catalog.js';
+import { startPolicyPart, type PolicyPartOptions } from './policy/policy-part.js';
 import { TrunkRegistry } from './trunk-registry.js';
 import { startWebhooksPart, type WebhooksPartOptions } from './webhooks-part.js';
 import type { ControllerStarter } from '../sim/sandbox/sandbox.js';
@@ -68,6 +71,8 @@ export interface StartControllerOptions {
   nodeSide?: NodeSideOptions;
   /** The pod side (branch ENIs) and its options; `false` to run without it. Default on. */
   podSide?: boolean | PodSideOptions;
+  /** SecurityGroupPolicy status and groups by name or tag; `false` to run without the status writer. */
+  policies?: PolicyPartOptions | false;
   /** The admission webhooks server; `false` (default) for none. */
   webhooks?: WebhooksPartOptions | false;
   /** How long to wait for the first informer sync. Default 60 s. */
@@ -126,7 +131,17 @@ export async function startController(opts: StartControllerOptions): Promise<Run
   const ec2 = new Ec2Gateway({ client, config: opts.ec2.pacing ?? defaultPacingConfig(), registry, logger });
   const events = new EventRecorder({ core: kube.core, logger, registry, instance: hostname() });
   const informers = createInformers({ kc: opts.kubeConfig, clients: kube, registry, logger });
-  const ctx: ControllerContext = { settings, logger, registry, kubeConfig: opts.kubeConfig, kube, ec2, events, informers, limits, trunks: new TrunkRegistry() };
+  const trunks = new TrunkRegistry();
+  const groupCatalog = new SecurityGroupCatalog({
+    ec2,
+    ...(settings.vpcId ? { vpcId: settings.vpcId } : {}),
+    trunkSubnet: () => trunks.list()[0]?.subnetId,
+    needed: () => informers.policies.list().some((p) => usesGroupLookup(p.spec?.securityGroups)),
+    logger,
+    registry,
+    ...(opts.policies && opts.policies.groupRefreshMs !== undefined ? { refreshMs: opts.policies.groupRefreshMs } : {}),
+  });
+  const ctx: ControllerContext = { settings, logger, registry, kubeConfig: opts.kubeConfig, kube, ec2, events, informers, limits, trunks, groupCatalog };
 
   // Everything started so far, stopped in reverse order.
   const stops: { name: string; stop: () => Promise<unknown> }[] = [];
@@ -156,6 +171,9 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     await Promise.all(all.map((i) => i.waitForSync(opts.syncTimeoutMs ?? 60_000)));
     log.info('informers synced');
     if (stopping) return;
+    // Policies before the node side: the VPC's groups are read as soon as the first trunk shows the VPC.
+    const policyPart = startPolicyPart(ctx, opts.policies === false ? { status: false } : (opts.policies ?? {}));
+    stops.push({ name: 'policies', stop: () => policyPart.stop() });
     nodeSide = await startNodeSide(ctx, opts.nodeSide);
     stops.push({ name: 'node side', stop: () => nodeSide?.stop() ?? Promise.resolve() });
     if (opts.podSide !== false && !stopping) {

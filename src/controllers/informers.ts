@@ -30,7 +30,7 @@ export interface ControllerInformers {
   nodes: SupervisedInformer<V1Node>;
   cniNodes: SupervisedInformer<CNINodeObject>;
   eniConfigs: SupervisedInformer<ENIConfigObject>;
-  /** All pods; indexed by `nodeName` (spec.nodeName) and `uid`. */
+  /** All pods; indexed by `nodeName` (spec.nodeName), `uid` and `namespace`. */
   pods: SupervisedInformer<V1Pod>;
   policies: SupervisedInformer<SecurityGroupPolicyObject>;
   serviceAccounts: SupervisedInformer<V1ServiceAccount>;
@@ -40,6 +40,7 @@ export interface ControllerInformers {
 
 export const POD_INDEX_NODE = 'nodeName';
 export const POD_INDEX_UID = 'uid';
+export const POD_INDEX_NAMESPACE = 'namespace';
 export const SGP_INDEX_NAMESPACE = 'namespace';
 
 export function createInformers(deps: { kc: KubeConfig; clients: KubeClients; registry: Registry; logger: Logger }): ControllerInformers {
@@ -70,6 +71,7 @@ export function createInformers(deps: { kc: KubeConfig; clients: KubeClients; re
       indexers: {
         [POD_INDEX_NODE]: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []),
         [POD_INDEX_UID]: (p) => (p.metadata?.uid ? [p.metadata.uid] : []),
+        [POD_INDEX_NAMESPACE]: (p) => (p.metadata?.namespace ? [p.metadata.namespace] : []),
       },
     }),
     policies: new SupervisedInformer<SecurityGroupPolicyObject>({

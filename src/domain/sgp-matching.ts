@@ -3,6 +3,7 @@
 // ServiceAccount (undefined when that ServiceAccount is not known).
 import { parseSecurityGroupPolicy, type SecurityGroupPolicy } from '../apis/security-group-policy.js';
 import { matchesLabelSelector } from './label-selector.js';
+import { usesGroupLookup, type GroupProblem, type GroupResolution } from './policy-groups.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 
@@ -20,13 +21,29 @@ export interface MatchInput {
   policies: readonly unknown[];
   /** Labels of the ServiceAccount object the pod runs as; undefined when it does not exist (yet). */
   serviceAccountLabels: Readonly<Record<string, string>> | undefined;
+  /**
+   * The group IDs of a policy that names groups by name or tag (policy-groups.ts). Without it such
+   * a policy still matches but its groups are unresolved: the caller must not allocate on a part.
+   */
+  resolveGroups?: (policy: SecurityGroupPolicy) => GroupResolution;
+}
+
+export interface UnresolvedPolicy {
+  name: string;
+  reason: GroupProblem;
+  message: string;
 }
 
 export interface MatchResult {
   /** Union of the matching policies' groups: policies by name, then listed order, no duplicates. */
   groups: string[];
-  /** Names of the matching policies, sorted. */
+  /** Names of the matching policies, sorted (unresolved ones included). */
   matchedPolicies: string[];
+  /**
+   * Matching policies whose groups by name or tag could not be resolved: their groups are missing
+   * from `groups`, so a caller that would create an ENI must wait instead (never give a part).
+   */
+  unresolvedPolicies: UnresolvedPolicy[];
   /** Policies in the pod's namespace that failed validation; ignored for matching. */
   invalidPolicies: { name: string; errors: string[] }[];
   /**
@@ -86,9 +103,10 @@ function candidates(namespace: string, policies: MatchInput['policies']): { vali
   return { valid, invalid };
 }
 
-type Verdict = 'match' | 'no-match' | 'needs-service-account';
+export type Verdict = 'match' | 'no-match' | 'needs-service-account';
 
-function judge(policy: SecurityGroupPolicy, pod: PodFacts, saLabels: MatchInput['serviceAccountLabels']): Verdict {
+/** Whether one (valid) policy selects the pod; hostNetwork is the caller's to check. */
+export function judge(policy: SecurityGroupPolicy, pod: PodFacts, saLabels: MatchInput['serviceAccountLabels']): Verdict {
   const { podSelector, serviceAccountSelector } = policy.spec;
   // Neither selector: matches nothing (as upstream), rather than everything.
   if (!podSelector && !serviceAccountSelector) return 'no-match';
@@ -102,7 +120,7 @@ function judge(policy: SecurityGroupPolicy, pod: PodFacts, saLabels: MatchInput[
 /** The security groups a pod gets, which policies gave them, and which policies are broken. */
 export function matchSecurityGroups(input: MatchInput): MatchResult {
   const { valid, invalid } = candidates(input.pod.namespace, input.policies);
-  const result: MatchResult = { groups: [], matchedPolicies: [], invalidPolicies: invalid, undecidedWithoutServiceAccount: [] };
+  const result: MatchResult = { groups: [], matchedPolicies: [], unresolvedPolicies: [], invalidPolicies: invalid, undecidedWithoutServiceAccount: [] };
   // Pods on the host network use the node's interfaces; a branch ENI would never be used.
   if (input.pod.hostNetwork === true) return result;
   const seen = new Set<string>();
@@ -111,7 +129,18 @@ export function matchSecurityGroups(input: MatchInput): MatchResult {
     if (verdict === 'needs-service-account') result.undecidedWithoutServiceAccount.push(name);
     if (verdict !== 'match') continue;
     result.matchedPolicies.push(name);
-    for (const id of policy.spec.securityGroups?.groupIds ?? []) {
+    let ids: readonly string[] = policy.spec.securityGroups?.groupIds ?? [];
+    if (usesGroupLookup(policy.spec.securityGroups)) {
+      const r: GroupResolution = input.resolveGroups
+        ? input.resolveGroups(policy)
+        : { ok: false, reason: 'GroupsNotResolved', message: 'its groups by name or tag are not resolved here' };
+      if (!r.ok) {
+        result.unresolvedPolicies.push({ name, reason: r.reason, message: r.message });
+        continue;
+      }
+      ids = r.groups;
+    }
+    for (const id of ids) {
       if (!seen.has(id)) {
         seen.add(id);
         result.groups.push(id);

@@ -77,3 +77,8 @@ export async function jsonPatchCustomObject(custom: CustomObjectsApi, ref: Custo
   }
   return custom.patchClusterCustomObject({ group: ref.group, version: ref.version, plural: ref.plural, name: ref.name, body: ops }, json());
 }
+
+/** Merge-patch the status subresource of a namespaced custom object (only `status` is taken). */
+export async function mergePatchNamespacedCustomObjectStatus(custom: CustomObjectsApi, ref: CustomResourceRef & { namespace: string }, body: object): Promise<unknown> {
+  return custom.patchNamespacedCustomObjectStatus({ ...ref, body }, merge());
+}

@@ -18,8 +18,10 @@ import type { WebhookMetrics } from './metrics.js';
 /**
  * Groups from the SecurityGroupPolicies matching the pod (empty when none match), plus optional
  * warnings for the user (e.g. a policy skipped because the pod's ServiceAccount is missing).
+ * `matched` is true when some policy selects the pod even if its groups (by name or tag) are not
+ * known at admission: the pod needs its branch ENI all the same.
  */
-export type ResolvePodSecurityGroups = (pod: V1Pod, namespace: string) => Promise<{ groups: string[]; warnings?: string[] }>;
+export type ResolvePodSecurityGroups = (pod: V1Pod, namespace: string) => Promise<{ groups: string[]; matched?: boolean; warnings?: string[] }>;
 
 export interface PodMutatorDeps {
   resolvePodSecurityGroups: ResolvePodSecurityGroups;
@@ -59,9 +61,10 @@ export async function mutatePod(review: AdmissionReviewRequest, deps: PodMutator
 
   const log = deps.logger.child({ webhook: 'mpod', namespace, pod: pod.metadata?.name ?? pod.metadata?.generateName });
   let groups: string[];
+  let matched: boolean | undefined;
   let warnings: string[] | undefined;
   try {
-    ({ groups, warnings } = await withTimeout(
+    ({ groups, matched, warnings } = await withTimeout(
       deps.resolvePodSecurityGroups(pod, namespace),
       deps.resolverTimeoutMs ?? DEFAULT_RESOLVER_TIMEOUT_MS,
     ));
@@ -78,7 +81,7 @@ export async function mutatePod(review: AdmissionReviewRequest, deps: PodMutator
     });
   }
   const extra = warnings && warnings.length > 0 ? { warnings } : {};
-  if (groups.length === 0) return allowed(request.uid, extra);
+  if (groups.length === 0 && matched !== true) return allowed(request.uid, extra);
   const patch = podEniPatch(pod.spec.containers[0]);
   log.debug({ groups, patch }, 'pod matches a SecurityGroupPolicy: requesting a branch ENI');
   return allowed(request.uid, { patch, ...extra });

@@ -21,6 +21,8 @@ export interface PolicySource {
 
 export interface ResolvedSecurityGroups {
   groups: string[];
+  /** Some policy selects the pod (its groups by name or tag may still be unresolved). */
+  matched: boolean;
   /** Shown to the user creating the pod (AdmissionResponse.warnings): what was not applied and why. */
   warnings?: string[];
 }
@@ -40,13 +42,14 @@ export function createPolicyResolver(source: PolicySource): (pod: V1Pod, namespa
       hostNetwork: pod.spec?.hostNetwork ?? null,
     };
     const policies = await source.listPolicies(namespace);
-    if (policies.length === 0) return { groups: [] };
+    if (policies.length === 0) return { groups: [], matched: false };
     const sa = serviceAccountOf(facts);
     const saLabels = needsServiceAccountLabels({ pod: facts, policies }) ? await source.serviceAccountLabels(namespace, sa) : undefined;
     const result = matchSecurityGroups({ pod: facts, policies, serviceAccountLabels: saLabels });
     const warnings = result.undecidedWithoutServiceAccount.map(
       (name) => `SecurityGroupPolicy ${namespace}/${name} not applied: it selects by ServiceAccount labels and ServiceAccount ${namespace}/${sa} was not found`,
     );
-    return warnings.length > 0 ? { groups: result.groups, warnings } : { groups: result.groups };
+    const matched = result.matchedPolicies.length > 0;
+    return warnings.length > 0 ? { groups: result.groups, matched, warnings } : { groups: result.groups, matched };
   };
 }

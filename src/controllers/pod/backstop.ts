@@ -21,9 +21,9 @@ export function missingResourceWarning(input: BackstopInput): string | undefined
   // Annotated by someone (another controller): it has its branch ENI, whatever its resources say.
   if (input.annotations?.[ANNOTATION_POD_ENI]) return undefined;
   const match = matchSecurityGroups({ pod: input.pod, policies: input.policies, serviceAccountLabels: input.serviceAccountLabels });
-  if (match.groups.length === 0) return undefined;
+  if (match.matchedPolicies.length === 0) return undefined;
   return (
-    `pod matches SecurityGroupPolicy ${match.matchedPolicies.join(', ')} (security groups [${match.groups.join(' ')}]) ` +
+    `pod matches SecurityGroupPolicy ${match.matchedPolicies.join(', ')} (security groups [${match.groups.join(' ')}${match.unresolvedPolicies.length > 0 ? ' and those it names by name or tag' : ''}]) ` +
     `but does not request ${RESOURCE_POD_ENI}, so it runs with the node's security groups instead: the ` +
     `mutating webhook was unreachable, bypassed or does not cover this namespace. Fix: make sure the ` +
     `vpc-resource-controller webhook is reachable and covers namespace ${input.pod.namespace}, then recreate the pod ` +

@@ -153,11 +153,21 @@ const DEFAULT_PRINTER: Printer = { columns: [NAME, AGE], row: (o, now) => [o.met
 /** Evaluates the simple JSONPath CRDs use (`.spec.a.b`, `.items[0].x`, `{.spec.a}`). */
 export function evalJsonPath(obj: unknown, path: string): unknown {
   const p = path.trim().replace(/^\{/, '').replace(/\}$/, '');
-  const tokens = [...p.matchAll(/\.([^.[\]]+)|\[(\d+|'[^']*'|"[^"]*")\]/g)].map((m) => m[1] ?? (m[2] ?? '').replace(/^['"]|['"]$/g, ''));
+  // Steps: `.field`, `[0]`, `['key']`, and the filter `[?(@.field=="value")]` (conditions by type),
+  // which keeps the matching elements; the next step applies to the first of them, the one the
+  // real server's table convertor prints.
+  type Token = { filter: { key: string; value: string } } | { step: string };
+  const tokens: Token[] = [...p.matchAll(/\.([^.[\]]+)|\[\?\(@\.([^=!<> ]+)\s*==\s*(?:"([^"]*)"|'([^']*)')\)\]|\[(\d+|'[^']*'|"[^"]*")\]/g)].map((m) =>
+    m[2] !== undefined ? { filter: { key: m[2], value: m[3] ?? m[4] ?? '' } } : { step: m[1] ?? (m[5] ?? '').replace(/^['"]|['"]$/g, '') },
+  );
   let cur: unknown = obj;
   for (const t of tokens) {
-    if (Array.isArray(cur) && /^\d+$/.test(t)) cur = cur[Number(t)];
-    else if (isObject(cur)) cur = cur[t];
+    if ('filter' in t) {
+      if (!Array.isArray(cur)) return undefined;
+      const { key, value } = t.filter;
+      cur = cur.find((el) => isObject(el) && el[key] === value);
+    } else if (Array.isArray(cur) && /^\d+$/.test(t.step)) cur = cur[Number(t.step)];
+    else if (isObject(cur)) cur = cur[t.step];
     else return undefined;
   }
   return cur;

@@ -95,13 +95,23 @@ describe('loadCrdManifests', () => {
     expect(untypedNodes(byKind(kind).spec.versions[0]!.schema.openAPIV3Schema)).toEqual([]);
   });
 
-  it('SecurityGroupPolicy: short name, printer column, group ID rules, selector operators', () => {
+  it('SecurityGroupPolicy: short name, printer columns, status subresource, group ID rules, names and tags, selector operators', () => {
     const crd = byKind(SGP_KIND);
     const v = crd.spec.versions[0]!;
     expect(crd.spec.names.shortNames).toEqual([SGP_SHORT_NAME]);
-    expect(v.additionalPrinterColumns).toEqual([
-      expect.objectContaining({ name: 'Security-Group-Ids', jsonPath: '.spec.securityGroups.groupIds', type: 'string' }),
+    // The upstream column first, then ours from the status.
+    expect(v.additionalPrinterColumns?.map((c) => [c.name, c.jsonPath, c.type])).toEqual([
+      ['Security-Group-Ids', '.spec.securityGroups.groupIds', 'string'],
+      ['Ready', '.status.conditions[?(@.type=="Ready")].status', 'string'],
+      ['Reason', '.status.conditions[?(@.type=="Ready")].reason', 'string'],
+      ['Pods', '.status.matchedPods', 'integer'],
+      ['Resolved-Groups', '.status.resolvedGroupIds', 'string'],
+      ['Age', '.metadata.creationTimestamp', 'date'],
     ]);
+    expect(v.subresources).toEqual({ status: {} });
+    expect(at(v.schema.openAPIV3Schema, 'spec.securityGroups.groupNames')).toMatchObject({ type: 'array', minItems: 1, maxItems: 16 });
+    expect(at(v.schema.openAPIV3Schema, 'spec.securityGroups.groupTags')).toMatchObject({ type: 'object', minProperties: 1, additionalProperties: { type: 'string' } });
+    expect(Object.keys(at(v.schema.openAPIV3Schema, 'status').properties ?? {}).sort()).toEqual(['conditions', 'matchedPods', 'observedGeneration', 'resolvedGroupIds']);
     const ids = at(v.schema.openAPIV3Schema, 'spec.securityGroups.groupIds');
     expect(ids).toMatchObject({ type: 'array', minItems: 1, maxItems: 16 });
     expect(ids.items).toMatchObject({ type: 'string', pattern: SECURITY_GROUP_ID_PATTERN });

@@ -25,6 +25,9 @@ describe('parseSecurityGroupPolicy', () => {
     ['neither selector (valid, matches nothing)', { securityGroups: { groupIds: ['sg-12345678'] } }],
     ['null selector treated as absent', { podSelector: null, securityGroups: { groupIds: ['sg-12345678'] } }],
     ['Exists and DoesNotExist without values', { podSelector: { matchExpressions: [{ key: 'a', operator: 'Exists' }, { key: 'b', operator: 'DoesNotExist', values: [] }] }, securityGroups: { groupIds: ['sg-12345678'] } }],
+    ['groups by name', { podSelector: {}, securityGroups: { groupNames: ['web', 'db-clients'] } }],
+    ['groups by tags', { podSelector: {}, securityGroups: { groupTags: { team: 'payments', env: 'prod' } } }],
+    ['IDs, names and tags together', { podSelector: {}, securityGroups: { groupIds: ['sg-12345678'], groupNames: ['web'], groupTags: { team: 'a' } } }],
     ['16 groups', { podSelector: {}, securityGroups: { groupIds: Array.from({ length: 16 }, (_, i) => `sg-${String(i).padStart(8, '0')}`) } }],
   ])('accepts %s', (_name, spec) => {
     const r = parseSecurityGroupPolicy(sgp(spec));
@@ -36,8 +39,15 @@ describe('parseSecurityGroupPolicy', () => {
     ['an array', [], ['(root): a SecurityGroupPolicy must be an object']],
     ['no metadata name', { metadata: {}, spec: { securityGroups: { groupIds: ['sg-12345678'] } } }, ['metadata.name: is required']],
     ['no spec', { metadata: { name: 'x' } }, ['spec: is required']],
-    ['no securityGroups', sgp({ podSelector: {} }), ['spec.securityGroups: is required: the policy must list security groups in securityGroups.groupIds']],
-    ['no groupIds', sgp({ podSelector: {}, securityGroups: {} }), ['spec.securityGroups.groupIds: is required: list at least one security group ID']],
+    ['no securityGroups', sgp({ podSelector: {} }), ['spec.securityGroups: is required: the policy must give security groups in securityGroups.groupIds, groupNames or groupTags']],
+    ['no groups at all', sgp({ podSelector: {}, securityGroups: {} }), ['spec.securityGroups: must give at least one of groupIds, groupNames or groupTags']],
+    ['empty name list', sgp({ podSelector: {}, securityGroups: { groupNames: [] } }), ['spec.securityGroups.groupNames: must list at least one security group name']],
+    ['empty name', sgp({ podSelector: {}, securityGroups: { groupNames: [''] } }), ['spec.securityGroups.groupNames[0]: must not be empty']],
+    ['no tag keys', sgp({ podSelector: {}, securityGroups: { groupTags: {} } }), ['spec.securityGroups.groupTags: must name at least one tag key when present']],
+    ['tag value not a string', sgp({ podSelector: {}, securityGroups: { groupTags: { team: 7 } } }), ['spec.securityGroups.groupTags.team: must be a string (got number)']],
+    ['IDs and names over 16', sgp({ podSelector: {}, securityGroups: { groupIds: Array.from({ length: 10 }, (_, i) => `sg-${String(i).padStart(8, '0')}`), groupNames: Array.from({ length: 7 }, (_, i) => `g${i}`) } }), [
+      "spec.securityGroups: groupIds and groupNames together list 17 groups, more than 16 (EC2's hard maximum per network interface)",
+    ]],
     ['empty group list', sgp({ podSelector: {}, securityGroups: { groupIds: [] } }), ['spec.securityGroups.groupIds: must list at least one security group ID']],
     ['17 groups', sgp({ podSelector: {}, securityGroups: { groupIds: Array.from({ length: 17 }, (_, i) => `sg-${String(i).padStart(8, '0')}`) } }), ["spec.securityGroups.groupIds: must list at most 16 security group IDs (EC2's hard maximum per network interface)"]],
     ['malformed IDs', sgp({ podSelector: {}, securityGroups: { groupIds: ['sg-12345678', 'sg-XYZ', 'subnet-12345678', 'sg-123456789'] } }), [

@@ -27,7 +27,7 @@ const aPod = (labels: Record<string, string>, serviceAccountName?: string): V1Po
 describe('createPolicyResolver', () => {
   it('no policies in the namespace → no groups, ServiceAccount never looked up', async () => {
     const src = source([sgp('other', { podSelector: {}, securityGroups: { groupIds: [SG_A] } }, 'elsewhere')], {});
-    await expect(createPolicyResolver(src)(aPod({ app: 'web' }), 'shop')).resolves.toEqual({ groups: [] });
+    await expect(createPolicyResolver(src)(aPod({ app: 'web' }), 'shop')).resolves.toEqual({ groups: [], matched: false });
     expect(src.saLookups).not.toHaveBeenCalled();
   });
 
@@ -39,7 +39,7 @@ describe('createPolicyResolver', () => {
       ],
       {},
     );
-    await expect(createPolicyResolver(src)(aPod({ app: 'web' }), 'shop')).resolves.toEqual({ groups: [SG_A, SG_B] });
+    await expect(createPolicyResolver(src)(aPod({ app: 'web' }), 'shop')).resolves.toEqual({ groups: [SG_A, SG_B], matched: true });
     expect(src.saLookups).not.toHaveBeenCalled();
   });
 
@@ -47,7 +47,7 @@ describe('createPolicyResolver', () => {
     const src = source([sgp('by-sa', { serviceAccountSelector: { matchLabels: { tier: 'db' } }, securityGroups: { groupIds: [SG_A] } })], {
       'shop/default': { tier: 'db' },
     });
-    await expect(createPolicyResolver(src)(aPod({}), 'shop')).resolves.toEqual({ groups: [SG_A] });
+    await expect(createPolicyResolver(src)(aPod({}), 'shop')).resolves.toEqual({ groups: [SG_A], matched: true });
     expect(src.saLookups).toHaveBeenCalledWith('shop', 'default');
   });
 
@@ -91,13 +91,18 @@ describe('createPolicyResolver', () => {
     const src = { ...source([sgp('all', { podSelector: {}, securityGroups: { groupIds: [SG_A] } })], {}), ready: () => ready };
     await expect(createPolicyResolver(src)(aPod({}), 'shop')).rejects.toThrow('caches are not synced yet');
     ready = true;
-    await expect(createPolicyResolver(src)(aPod({}), 'shop')).resolves.toEqual({ groups: [SG_A] });
+    await expect(createPolicyResolver(src)(aPod({}), 'shop')).resolves.toEqual({ groups: [SG_A], matched: true });
+  });
+
+  it('a policy giving groups only by name still matches at admission (the pod needs its ENI; the controller resolves the names)', async () => {
+    const src = source([sgp('by-name', { podSelector: {}, securityGroups: { groupNames: ['web'] } })], {});
+    await expect(createPolicyResolver(src)(aPod({}), 'shop')).resolves.toEqual({ groups: [], matched: true });
   });
 
   it('hostNetwork pods match nothing', async () => {
     const src = source([sgp('all', { podSelector: {}, securityGroups: { groupIds: [SG_A] } })], {});
     const p = aPod({});
     p.spec = { ...p.spec, containers: p.spec?.containers ?? [], hostNetwork: true };
-    await expect(createPolicyResolver(src)(p, 'shop')).resolves.toEqual({ groups: [] });
+    await expect(createPolicyResolver(src)(p, 'shop')).resolves.toEqual({ groups: [], matched: false });
   });
 });
