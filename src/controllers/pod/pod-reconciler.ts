@@ -36,6 +36,8 @@ import { Outcome, type ReconcileOutcome } from '../../kube/work-queue.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ControllerSettings } from '../context.js';
 import type { SecurityGroupPolicyObject } from '../informers.js';
+import type { SecurityGroupPolicy } from '../../apis/security-group-policy.js';
+import type { GroupResolution } from '../../domain/policy-groups.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import { createMissing, finishAssociations, rollBackFailure, type AllocationDeps, type AllocationTarget, type StepFailure } from './allocation.js';
 import { missingResourceWarning } from './backstop.js';
@@ -54,6 +56,8 @@ export interface PodReconcilerDeps extends Omit<AllocationDeps, 'clusterName' | 
   pod(key: string): V1Pod | undefined;
   /** The cached SecurityGroupPolicies of a namespace. */
   policies(namespace: string): SecurityGroupPolicyObject[];
+  /** The group IDs of a policy that gives groups by name or tag (the VPC's group catalog). */
+  resolvePolicyGroups(policy: SecurityGroupPolicy): GroupResolution;
   /** Labels of a cached ServiceAccount ({} when none); undefined when it is not in the cache. */
   serviceAccountLabels(namespace: string, name: string): Record<string, string> | undefined;
   /** The node's published trunk, if ready. */
@@ -169,9 +173,16 @@ export class PodReconciler {
     const policies = deps.policies(facts.namespace);
     const sa = serviceAccountOf(facts);
     const saLabels = needsServiceAccountLabels({ pod: facts, policies }) ? deps.serviceAccountLabels(facts.namespace, sa) : undefined;
-    const match = matchSecurityGroups({ pod: facts, policies, serviceAccountLabels: saLabels });
+    const match = matchSecurityGroups({ pod: facts, policies, serviceAccountLabels: saLabels, resolveGroups: (p) => deps.resolvePolicyGroups(p) });
     for (const bad of match.invalidPolicies) {
       deps.events.warning(eventTarget('Pod', pod), REASON_INVALID_SECURITY_GROUP_POLICY, `SecurityGroupPolicy ${facts.namespace}/${bad.name} is invalid and was ignored: ${bad.errors.join('; ')}`);
+    }
+    if (match.unresolvedPolicies.length > 0) {
+      // Never an ENI with part of the pod's groups: wait until the policy's groups resolve (a catalog
+      // or policy change enqueues the pod again). No EC2 call is made for it meanwhile.
+      const why = match.unresolvedPolicies.map((u) => `SecurityGroupPolicy ${facts.namespace}/${u.name}: ${u.message}`).join('; ');
+      deps.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ALLOCATION_FAILED, messageBranchAllocationFailed(`${why}; the pod waits for its branch ENI until then`));
+      return undefined;
     }
     if (match.groups.length > 0) return match.groups;
     const why =

@@ -10,6 +10,7 @@
 // there is only the per-node bookkeeping derived from them (domain/branch-book.ts, domain/branch-state.ts).
 import { BranchBook, type ReleaseItem } from '../../domain/branch-book.js';
 import type { NodeBranchState } from '../../domain/branch-state.js';
+import { usesGroupLookup } from '../../domain/policy-groups.js';
 import { objectKey } from '../../kube/informer.js';
 import { mergePatchPod } from '../../kube/patch.js';
 import { WorkQueue } from '../../kube/work-queue.js';
@@ -87,6 +88,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     events: ctx.events,
     pod: (key) => informers.pods.get(key),
     policies: (namespace) => informers.policies.byIndex(SGP_INDEX_NAMESPACE, namespace),
+    resolvePolicyGroups: (policy) => ctx.groupCatalog.resolve(policy.spec.securityGroups, settings.securityGroupsPerInterface),
     serviceAccountLabels: (namespace, name) => serviceAccountLabels(informers, namespace, name),
     trunk: (nodeName) => trunks.get(nodeName),
     patchPod: (namespace, name, body) => mergePatchPod(ctx.kube.core, namespace, name, body),
@@ -128,6 +130,11 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   informers.policies.onAdd((p) => namespacePods(p.metadata?.namespace));
   informers.policies.onUpdate((p) => namespacePods(p.metadata?.namespace));
   informers.policies.onDelete((p) => namespacePods(p.metadata?.namespace));
+  // The VPC's groups changed: pods of policies by name or tag may now get (other) groups.
+  ctx.groupCatalog.onChange(() => {
+    const namespaces = new Set(informers.policies.list().filter((p) => usesGroupLookup(p.spec?.securityGroups)).map((p) => p.metadata?.namespace));
+    for (const ns of namespaces) namespacePods(ns);
+  });
   informers.serviceAccounts.onAdd((sa) => namespacePods(sa.metadata?.namespace));
   informers.serviceAccounts.onUpdate((sa, old) => {
     if (JSON.stringify(sa.metadata?.labels ?? {}) !== JSON.stringify(old?.metadata?.labels ?? {})) namespacePods(sa.metadata?.namespace);
