@@ -42,7 +42,7 @@ export interface StartWebhooksOptions extends Omit<WebhookServerConfig, 'resolve
   /**
    * Self-registration: the admission API and options (the target defaults to the server's own URL,
    * right for the sandbox; pass a Service target in a cluster). Omit to leave registration to
-   * deploy/webhooks.yaml.
+   * deploy/base/webhooks.yaml.
    */
   register?: { api: AdmissionregistrationV1Api; target?: WebhookTarget } & Omit<WebhookConfigurationOptions, 'caPem' | 'target'>;
 }

@@ -1,5 +1,5 @@
 // The MutatingWebhookConfiguration and ValidatingWebhookConfiguration for our three webhooks:
-// built here (pure) and either written as deploy/webhooks.yaml or registered by the controller
+// built here (pure) and either written as deploy/base/webhooks.yaml or registered by the controller
 // itself (create-or-update) with the caBundle of the certificate it serves.
 import type {
   AdmissionregistrationV1Api,
@@ -140,7 +140,7 @@ export function buildWebhookConfigurations(opts: WebhookConfigurationOptions): W
   };
 }
 
-/** The in-cluster target for the default Service name (deploy/webhooks.yaml). */
+/** The in-cluster target for the default Service name (deploy/base/webhooks.yaml). */
 export const DEFAULT_SERVICE_TARGET: WebhookTarget = {
   service: { namespace: DEFAULT_WEBHOOK_SERVICE_NAMESPACE, name: DEFAULT_WEBHOOK_SERVICE_NAME, port: 443 },
 };
