@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument -- rendered manifests are arbitrary YAML */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
@@ -21,7 +22,6 @@ import { controllerOptionsFromFlags, registerControllerCommand, type ControllerF
 // wrong ServiceAccount or a missing RBAC rule would only show up in a real cluster otherwise.
 // The tree is rendered with the real `kubectl kustomize`, as users render it.
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are arbitrary YAML */
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 
 const ROOT = new URL('../../', import.meta.url);

@@ -473,18 +473,33 @@ export class ApiServer {
   }
 }
 
+/** The protobuf media type of OpenAPI v2. kubectl asks with `@v1.0`; "@" is not legal in a media type, so
+ * kube-openapi answers with the dotted form, which Go's mime parser accepts (the `@` form fails
+ * with `mime: unexpected content after media subtype`). */
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+/** A length-delimited protobuf field (wire type 2); lengths here are always < 128. */
+function pbField(field: number, value: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([(field << 3) | 2, value.length]), value]);
+}
+
 /**
  * An OpenAPI v2 document without definitions: kubectl's client-side validation then skips kinds it
- * does not know (as it does for unknown CRDs), and apply falls back to its compiled-in patch metadata.
+ * does not know (as it does for unknown CRDs), and apply falls back to its compiled-in patch
+ * metadata. kubectl 1.32 validates through /openapi/v3 first; it reads this document for kinds
+ * v3 does not describe.
  */
 function sendOpenApiV2(req: IncomingMessage, res: ServerResponse): void {
-  if ((req.headers.accept ?? '').includes('protobuf')) {
-    // openapi_v2.Document{swagger: "2.0"}: field 1, length-delimited.
-    const body = Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]);
-    res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'Content-Length': body.length });
+  const headers = { Vary: 'Accept', 'Cache-Control': 'no-cache, private' };
+  if ((req.headers.accept ?? '').includes('com.github.proto-openapi.spec.v2')) {
+    // gnostic openapi_v2.Document{swagger: "2.0", info: Info{title, version}}.
+    const info = Buffer.concat([pbField(1, Buffer.from('Kubernetes')), pbField(2, Buffer.from(KUBE_VERSION.gitVersion))]);
+    const body = Buffer.concat([pbField(1, Buffer.from('2.0')), pbField(2, info)]);
+    res.writeHead(200, { ...headers, 'Content-Type': OPENAPI_V2_PROTOBUF, 'X-Varied-Accept': req.headers.accept ?? '', 'Content-Length': body.length });
     res.end(body);
     return;
   }
+  res.setHeader('Vary', 'Accept');
   sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: KUBE_VERSION.gitVersion }, paths: {}, definitions: {} });
 }
 

@@ -1,7 +1,8 @@
 // The fields built-in kinds declare, for what a typed decoder does on the real server: unknown
 // fields are dropped, reported as warnings, or refused with `fieldValidation=Strict`
 // (`unknown field "spec.foo"`). Covers the object, metadata, pod spec and containers; deeper
-// structures are taken as they come.
+// structures are taken as they come. Also the kinds an install uses (deploy/): Deployment down
+// to its pod template, Service, Secret, PodDisruptionBudget and RBAC.
 import { isObject, type JsonObject } from './objects.js';
 
 interface Shape {
@@ -27,6 +28,49 @@ const POD_SPEC: Shape = {
 
 const object = (fields: string[], objects: Record<string, Shape> = {}): Shape => ({ fields: ['apiVersion', 'kind', 'metadata', ...fields], objects: { metadata: META, ...objects } });
 
+const LABEL_SELECTOR: Shape = { fields: ['matchLabels', 'matchExpressions'] };
+
+const POD_TEMPLATE: Shape = { fields: ['metadata', 'spec'], objects: { metadata: META, spec: POD_SPEC } };
+
+const DEPLOYMENT_SPEC: Shape = {
+  fields: ['replicas', 'selector', 'template', 'strategy', 'minReadySeconds', 'revisionHistoryLimit', 'paused', 'progressDeadlineSeconds'],
+  objects: {
+    selector: LABEL_SELECTOR,
+    template: POD_TEMPLATE,
+    strategy: { fields: ['type', 'rollingUpdate'], objects: { rollingUpdate: { fields: ['maxUnavailable', 'maxSurge'] } } },
+  },
+};
+
+const SERVICE_SPEC: Shape = {
+  fields: [
+    'allocateLoadBalancerNodePorts',
+    'clusterIP',
+    'clusterIPs',
+    'externalIPs',
+    'externalName',
+    'externalTrafficPolicy',
+    'healthCheckNodePort',
+    'internalTrafficPolicy',
+    'ipFamilies',
+    'ipFamilyPolicy',
+    'loadBalancerClass',
+    'loadBalancerIP',
+    'loadBalancerSourceRanges',
+    'ports',
+    'publishNotReadyAddresses',
+    'selector',
+    'sessionAffinity',
+    'sessionAffinityConfig',
+    'trafficDistribution',
+    'type',
+  ],
+  lists: { ports: { fields: ['name', 'protocol', 'appProtocol', 'port', 'targetPort', 'nodePort'] } },
+};
+
+const POLICY_RULE: Shape = { fields: ['apiGroups', 'resources', 'resourceNames', 'verbs', 'nonResourceURLs'] };
+const ROLE_REF: Shape = { fields: ['apiGroup', 'kind', 'name'] };
+const SUBJECT: Shape = { fields: ['kind', 'apiGroup', 'name', 'namespace'] };
+
 const SHAPES: Record<string, Shape> = {
   '/Pod': object(['spec', 'status'], { spec: POD_SPEC }),
   '/Node': object(['spec', 'status'], { spec: { fields: ['podCIDR', 'podCIDRs', 'providerID', 'unschedulable', 'taints', 'configSource', 'externalID'] } }),
@@ -39,6 +83,16 @@ const SHAPES: Record<string, Shape> = {
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': object(['webhooks']),
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': object(['webhooks']),
   'apiextensions.k8s.io/CustomResourceDefinition': object(['spec', 'status']),
+  '/Service': object(['spec', 'status'], { spec: SERVICE_SPEC }),
+  '/Secret': object(['data', 'stringData', 'type', 'immutable']),
+  'apps/Deployment': object(['spec', 'status'], { spec: DEPLOYMENT_SPEC }),
+  'policy/PodDisruptionBudget': object(['spec', 'status'], {
+    spec: { fields: ['minAvailable', 'maxUnavailable', 'selector', 'unhealthyPodEvictionPolicy'], objects: { selector: LABEL_SELECTOR } },
+  }),
+  'rbac.authorization.k8s.io/ClusterRole': { ...object(['rules', 'aggregationRule']), lists: { rules: POLICY_RULE } },
+  'rbac.authorization.k8s.io/Role': { ...object(['rules']), lists: { rules: POLICY_RULE } },
+  'rbac.authorization.k8s.io/ClusterRoleBinding': { ...object(['subjects', 'roleRef'], { roleRef: ROLE_REF }), lists: { subjects: SUBJECT } },
+  'rbac.authorization.k8s.io/RoleBinding': { ...object(['subjects', 'roleRef'], { roleRef: ROLE_REF }), lists: { subjects: SUBJECT } },
 };
 
 function prune(value: JsonObject, shape: Shape, path: string, out: string[]): void {

@@ -177,18 +177,22 @@ const CONTAINER_LISTS = (prefix: string): Record<string, ListMeta> => ({
   [`${prefix}.volumeDevices`]: { mergeKey: 'devicePath' },
 });
 
+const POD_SPEC_LISTS = (prefix: string): Record<string, ListMeta> => ({
+  ...CONTAINER_LISTS(`${prefix}.containers`),
+  ...CONTAINER_LISTS(`${prefix}.initContainers`),
+  ...CONTAINER_LISTS(`${prefix}.ephemeralContainers`),
+  [`${prefix}.volumes`]: { mergeKey: 'name' },
+  [`${prefix}.imagePullSecrets`]: { mergeKey: 'name' },
+  [`${prefix}.hostAliases`]: { mergeKey: 'ip' },
+  [`${prefix}.topologySpreadConstraints`]: { mergeKey: 'topologyKey' },
+  [`${prefix}.resourceClaims`]: { mergeKey: 'name' },
+  [`${prefix}.schedulingGates`]: { mergeKey: 'name' },
+});
+
 /** patchStrategy=merge lists of the built-in kinds, by kind and field path (list indices dropped). */
 const STRATEGIC_LISTS: Record<string, Record<string, ListMeta>> = {
   Pod: {
-    ...CONTAINER_LISTS('spec.containers'),
-    ...CONTAINER_LISTS('spec.initContainers'),
-    ...CONTAINER_LISTS('spec.ephemeralContainers'),
-    'spec.volumes': { mergeKey: 'name' },
-    'spec.imagePullSecrets': { mergeKey: 'name' },
-    'spec.hostAliases': { mergeKey: 'ip' },
-    'spec.topologySpreadConstraints': { mergeKey: 'topologyKey' },
-    'spec.resourceClaims': { mergeKey: 'name' },
-    'spec.schedulingGates': { mergeKey: 'name' },
+    ...POD_SPEC_LISTS('spec'),
     'status.conditions': { mergeKey: 'type' },
     'status.podIPs': { mergeKey: 'ip' },
     'status.hostIPs': { mergeKey: 'ip' },
@@ -199,6 +203,9 @@ const STRATEGIC_LISTS: Record<string, Record<string, ListMeta>> = {
     'status.addresses': { mergeKey: 'type' },
   },
   ServiceAccount: { secrets: { mergeKey: 'name' } },
+  Deployment: { ...POD_SPEC_LISTS('spec.template.spec'), 'status.conditions': { mergeKey: 'type' } },
+  Service: { 'spec.ports': { mergeKey: 'port' } },
+  PodDisruptionBudget: { 'status.conditions': { mergeKey: 'type' } },
   MutatingWebhookConfiguration: { webhooks: { mergeKey: 'name' } },
   ValidatingWebhookConfiguration: { webhooks: { mergeKey: 'name' } },
 };

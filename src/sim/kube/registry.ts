@@ -25,7 +25,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './pat
 import { apiVersionOf, builtinResources, hasStatus, type ResourceDef } from './resources.js';
 import type { Entry, ResourceStore, Storage } from './store.js';
 import { entryKey, parseEntry } from './store.js';
-import { STRATEGIES, validateObjectMeta } from './strategies.js';
+import { STRATEGIES, validateObjectMeta, type StrategyContext } from './strategies.js';
 import { pruneUnknownBuiltinFields } from './known-fields.js';
 import { validateAndPrune } from './structural-schema.js';
 
@@ -199,7 +199,7 @@ export class Registry {
       }
     } else {
       this.handleUnknown(def, pruneUnknownBuiltinFields(def.group, def.kind, obj), opts, ctx);
-      causes.push(...(STRATEGIES[def.kind]?.validate?.(obj, old) ?? []));
+      causes.push(...(STRATEGIES[def.kind]?.validate?.(obj, old, this.strategyContext(def, obj)) ?? []));
     }
     if (causes.length) throw invalid(def.kind, def.crd ? def.group : '', obj.metadata.name ?? '', causes);
     return out;
@@ -318,11 +318,28 @@ export class Registry {
     delete m.deletionGracePeriodSeconds;
     delete m.resourceVersion;
     delete m.managedFields;
-    if (def.crd || def.kind === 'CustomResourceDefinition') m.generation = 1;
+    if (this.hasGeneration(def)) m.generation = 1;
     else delete m.generation;
     if (def.crd && hasStatus(def)) delete obj.status;
-    STRATEGIES[def.kind]?.prepareForCreate?.(obj);
+    if (!def.crd) STRATEGIES[def.kind]?.prepareForCreate?.(obj, this.strategyContext(def, obj));
     if (def.kind === 'CustomResourceDefinition') obj.status = establishedStatus(obj);
+  }
+
+  /** Built-in kinds only (custom resources are not keyed by kind alone). */
+  private strategyContext(def: ResourceDef, self: KubeObject): StrategyContext | undefined {
+    if (def.crd) return undefined;
+    const key = entryKey(def.namespaced ? self.metadata.namespace : undefined, self.metadata.name ?? '');
+    return {
+      list: () =>
+        this.storeFor(def)
+          .list()
+          .filter((e) => e.key !== key)
+          .map(parseEntry),
+    };
+  }
+
+  private hasGeneration(def: ResourceDef): boolean {
+    return def.crd !== undefined || def.kind === 'CustomResourceDefinition' || STRATEGIES[def.kind]?.generation === true;
   }
 
   /** Webhooks may not change identity fields; restore them after admission. */
@@ -486,7 +503,7 @@ export class Registry {
       if (old.status === undefined) delete obj.status;
       else obj.status = clone(old.status);
     }
-    if (subresource === '') STRATEGIES[def.kind]?.prepareForUpdate?.(obj, old);
+    if (subresource === '' && !def.crd) STRATEGIES[def.kind]?.prepareForUpdate?.(obj, old);
     if (o.deletionTimestamp) {
       const before = new Set(o.finalizers ?? []);
       const added = (m.finalizers ?? []).filter((f) => !before.has(f));
@@ -501,7 +518,7 @@ export class Registry {
 
   /** metadata.generation moves when anything but metadata and status changes (CRs and CRDs). */
   private bumpGeneration(def: ResourceDef, obj: KubeObject, old: KubeObject): void {
-    if (!def.crd && def.kind !== 'CustomResourceDefinition') return;
+    if (!this.hasGeneration(def)) return;
     const strip = (o: KubeObject): JsonObject => {
       const { metadata: _m, status: _s, ...rest } = o;
       return rest;

@@ -6,9 +6,11 @@ import type { JsonObject, KubeObject } from './objects.js';
 import { deepEqual, isObject, text } from './objects.js';
 import type { ResourceDef } from './resources.js';
 import { defaultCrd, validateCrd } from './crd-resources.js';
+import { DNS_LABEL, defaultPodSpec, validateContainers } from './pod-spec.js';
+import { RBAC_STRATEGIES } from './rbac-strategies.js';
+import { WORKLOAD_STRATEGIES } from './workload-strategies.js';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
@@ -75,24 +77,6 @@ const NOT_READY_TOLERATIONS = [
   { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
 ];
 
-function defaultContainer(c: unknown): void {
-  if (!isObject(c)) return;
-  if (c.terminationMessagePath === undefined) c.terminationMessagePath = '/dev/termination-log';
-  if (c.terminationMessagePolicy === undefined) c.terminationMessagePolicy = 'File';
-  if (c.resources === undefined) c.resources = {};
-  if (c.imagePullPolicy === undefined && typeof c.image === 'string') {
-    const tag = /:([^/:]+)$/.exec(c.image.split('@')[0] ?? '')?.[1];
-    c.imagePullPolicy = c.image.includes('@') || (tag && tag !== 'latest') ? 'IfNotPresent' : 'Always';
-  }
-  const res = isObject(c.resources) ? c.resources : undefined;
-  // Requests default to limits when only limits are given, as the real defaulting does.
-  if (res && isObject(res.limits)) {
-    const requests = isObject(res.requests) ? res.requests : {};
-    for (const [k, v] of Object.entries(res.limits)) if (requests[k] === undefined) requests[k] = v;
-    res.requests = requests;
-  }
-}
-
 function qosClass(spec: JsonObject): string {
   const containers = (Array.isArray(spec.containers) ? spec.containers : []).filter(isObject);
   let any = false;
@@ -109,11 +93,7 @@ function qosClass(spec: JsonObject): string {
 
 function defaultPod(pod: KubeObject): void {
   const spec = (pod.spec ??= {});
-  if (spec.restartPolicy === undefined) spec.restartPolicy = 'Always';
-  if (spec.terminationGracePeriodSeconds === undefined) spec.terminationGracePeriodSeconds = 30;
-  if (spec.dnsPolicy === undefined) spec.dnsPolicy = 'ClusterFirst';
-  if (spec.schedulerName === undefined) spec.schedulerName = 'default-scheduler';
-  if (spec.securityContext === undefined) spec.securityContext = {};
+  defaultPodSpec(spec);
   if (spec.serviceAccountName === undefined) spec.serviceAccountName = typeof spec.serviceAccount === 'string' ? spec.serviceAccount : 'default';
   spec.serviceAccount = spec.serviceAccountName;
   if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = true;
@@ -124,44 +104,6 @@ function defaultPod(pod: KubeObject): void {
     if (!tolerations.some((x) => isObject(x) && x.key === t.key && (x.effect === undefined || x.effect === t.effect))) tolerations.push({ ...t });
   }
   spec.tolerations = tolerations;
-  for (const list of ['containers', 'initContainers']) {
-    if (Array.isArray(spec[list])) (spec[list] as unknown[]).forEach(defaultContainer);
-  }
-}
-
-function validateContainers(spec: JsonObject, list: string, required: boolean, causes: StatusCause[]): void {
-  const containers = spec[list];
-  if (containers === undefined) {
-    if (required) causes.push(fieldCause('FieldValueRequired', `spec.${list}`, 'Required value'));
-    return;
-  }
-  if (!Array.isArray(containers)) {
-    causes.push(fieldCause('FieldValueTypeInvalid', `spec.${list}`, 'Invalid value: must be a list'));
-    return;
-  }
-  if (required && containers.length === 0) causes.push(fieldCause('FieldValueRequired', `spec.${list}`, 'Required value'));
-  const seen = new Set<string>();
-  containers.forEach((c, i) => {
-    const at = `spec.${list}[${i}]`;
-    if (!isObject(c)) {
-      causes.push(fieldCause('FieldValueTypeInvalid', at, 'Invalid value: must be an object'));
-      return;
-    }
-    if (typeof c.name !== 'string' || c.name === '') causes.push(fieldCause('FieldValueRequired', `${at}.name`, 'Required value'));
-    else if (!DNS_LABEL.test(c.name)) causes.push(fieldCause('FieldValueInvalid', `${at}.name`, `Invalid value: "${c.name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`));
-    else if (seen.has(c.name)) causes.push(fieldCause('FieldValueDuplicate', `${at}.name`, `Duplicate value: "${c.name}"`));
-    else seen.add(c.name);
-    if (typeof c.image !== 'string' || c.image.trim() === '') causes.push(fieldCause('FieldValueRequired', `${at}.image`, 'Required value'));
-    const res = isObject(c.resources) ? c.resources : {};
-    const req = isObject(res.requests) ? res.requests : {};
-    const lim = isObject(res.limits) ? res.limits : {};
-    for (const [k, v] of Object.entries(req)) {
-      // Extended resources (domain-qualified names) must have requests equal to limits.
-      if (k.includes('/') && !k.startsWith('kubernetes.io/') && lim[k] !== undefined && text(lim[k]) !== String(v)) {
-        causes.push(fieldCause('FieldValueInvalid', `${at}.resources.requests`, `Invalid value: "${String(v)}": must be equal to ${k} limit of ${text(lim[k])}`));
-      }
-    }
-  });
 }
 
 /** Pod updates may only change images, activeDeadlineSeconds, tolerations (additions) and a few more. */
@@ -182,12 +124,19 @@ function podSpecUpdateAllowed(oldSpec: JsonObject, newSpec: JsonObject): boolean
   return deepEqual(neutral(oldSpec), neutral(newSpec));
 }
 
+/** What a strategy may read besides the object: the other objects of its resource (e.g. allocated Service IPs). */
+export interface StrategyContext {
+  list(): KubeObject[];
+}
+
 export interface Strategy {
+  /** metadata.generation is 1 on create and moves when anything but metadata and status changes. */
+  generation?: boolean;
   /** Defaults and server-owned fields on create. */
-  prepareForCreate?(obj: KubeObject): void;
+  prepareForCreate?(obj: KubeObject, ctx?: StrategyContext): void;
   /** What an update through the main endpoint keeps from the old object. */
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
-  validate?(obj: KubeObject, old?: KubeObject): StatusCause[];
+  validate?(obj: KubeObject, old?: KubeObject, ctx?: StrategyContext): StatusCause[];
 }
 
 export const STRATEGIES: Record<string, Strategy> = {
@@ -201,8 +150,8 @@ export const STRATEGIES: Record<string, Strategy> = {
       const causes: StatusCause[] = [];
       const spec = pod.spec;
       if (!isObject(spec)) return [fieldCause('FieldValueRequired', 'spec', 'Required value')];
-      validateContainers(spec, 'containers', true, causes);
-      validateContainers(spec, 'initContainers', false, causes);
+      validateContainers(spec, 'spec', 'containers', true, causes);
+      validateContainers(spec, 'spec', 'initContainers', false, causes);
       if (old && isObject(old.spec) && !podSpecUpdateAllowed(old.spec, spec)) {
         causes.push(
           fieldCause(
@@ -236,6 +185,8 @@ export const STRATEGIES: Record<string, Strategy> = {
   },
   MutatingWebhookConfiguration: { prepareForCreate: defaultWebhooks, prepareForUpdate: defaultWebhooks, validate: validateWebhooks },
   ValidatingWebhookConfiguration: { prepareForCreate: defaultWebhooks, prepareForUpdate: defaultWebhooks, validate: validateWebhooks },
+  ...WORKLOAD_STRATEGIES,
+  ...RBAC_STRATEGIES,
 };
 
 function defaultWebhooks(cfg: KubeObject): void {

@@ -146,7 +146,53 @@ const BUILTIN_PRINTERS: Record<string, Printer> = {
   MutatingWebhookConfiguration: { columns: [NAME, col('Webhooks', 'integer'), AGE], row: (o, now) => [o.metadata.name, arr(o.webhooks).length, age(o.metadata.creationTimestamp, now)] },
   ValidatingWebhookConfiguration: { columns: [NAME, col('Webhooks', 'integer'), AGE], row: (o, now) => [o.metadata.name, arr(o.webhooks).length, age(o.metadata.creationTimestamp, now)] },
   CustomResourceDefinition: { columns: [NAME, col('Created At', 'date')], row: (o) => [o.metadata.name, o.metadata.creationTimestamp ?? ''] },
+  Service: { columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)], row: serviceRow },
+  Secret: {
+    columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
+    row: (o, now) => [o.metadata.name, o.type ?? '', Object.keys(isObject(o.data) ? o.data : {}).length, age(o.metadata.creationTimestamp, now)],
+  },
+  Deployment: {
+    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    row: deploymentRow,
+  },
+  PodDisruptionBudget: {
+    columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), AGE],
+    row: (o, now) => [o.metadata.name, text(o.spec?.minAvailable ?? 'N/A'), text(o.spec?.maxUnavailable ?? 'N/A'), Number(o.status?.disruptionsAllowed ?? 0), age(o.metadata.creationTimestamp, now)],
+  },
 };
+
+function selectorText(sel: unknown): string {
+  const labels = isObject(sel) ? sel : {};
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${text(v)}`);
+  return pairs.length ? pairs.join(',') : '<none>';
+}
+
+function serviceRow(o: KubeObject, now: number): unknown[] {
+  const spec = isObject(o.spec) ? o.spec : {};
+  const ports = arr(spec.ports)
+    .filter(isObject)
+    .map((p) => `${text(p.port)}${p.nodePort !== undefined ? `:${text(p.nodePort)}` : ''}/${text(p.protocol ?? 'TCP')}`);
+  const external = arr(spec.externalIPs).map(text);
+  return [o.metadata.name, spec.type ?? 'ClusterIP', spec.clusterIP ?? '<none>', external.length ? external.join(',') : '<none>', ports.length ? ports.join(',') : '<none>', age(o.metadata.creationTimestamp, now), selectorText(spec.selector)];
+}
+
+function deploymentRow(o: KubeObject, now: number): unknown[] {
+  const spec = isObject(o.spec) ? o.spec : {};
+  const status = isObject(o.status) ? o.status : {};
+  const template = isObject(spec.template) && isObject(spec.template.spec) ? spec.template.spec : {};
+  const containers = arr(template.containers).filter(isObject);
+  const selector = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+  return [
+    o.metadata.name,
+    `${text(status.readyReplicas ?? 0)}/${text(spec.replicas ?? 0)}`,
+    Number(status.updatedReplicas ?? 0),
+    Number(status.availableReplicas ?? 0),
+    age(o.metadata.creationTimestamp, now),
+    containers.map((c) => text(c.name)).join(','),
+    containers.map((c) => text(c.image)).join(','),
+    selectorText(selector),
+  ];
+}
 
 const DEFAULT_PRINTER: Printer = { columns: [NAME, AGE], row: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now)] };
 
