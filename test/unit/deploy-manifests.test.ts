@@ -155,7 +155,7 @@ describe('deploy/ (kubectl kustomize)', () => {
     }
   });
 
-  it('grants least privilege: Lease and ConfigMap by name, status only where written, no wildcards', () => {
+  it('grants least privilege: Lease and ConfigMap by name, status only where written (node capacity, policy status), no wildcards', () => {
     const role = one('Role');
     const leaseRules = role.rules.filter((r: any) => r.resources.includes('leases'));
     expect(leaseRules).toEqual([
@@ -172,7 +172,7 @@ describe('deploy/ (kubectl kustomize)', () => {
       expect(r.verbs).not.toContain('delete');
     }
     const subresources = all.flatMap((r: any) => r.resources).filter((x: string) => x.includes('/'));
-    expect(subresources).toEqual(['nodes/status']);
+    expect(subresources.sort()).toEqual(['nodes/status', 'securitygrouppolicies/status']);
     expect(cluster.some((r: any) => r.resources.includes('leases') || r.resources.includes('configmaps') || r.resources.includes('secrets'))).toBe(false);
   });
 });
