@@ -41,8 +41,19 @@ export function resolveEc2Endpoint(opts: Pick<Ec2ClientOptions, 'endpoint' | 'en
   return raw;
 }
 
+/**
+ * Turns off the AWS SDK's NodeVersionSupportWarning: a multi-line notice on stderr, printed once
+ * per process, that SDK releases after January 2027 will need Node 22. It says nothing about the
+ * pinned SDK this code runs (which supports Node 20, our `engines`), and as raw lines among the JSON
+ * logs it breaks log parsers and alarms operators. An explicit setting of the variable wins.
+ */
+export function silenceSdkNodeVersionNotice(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 export function createEc2Client(opts: Ec2ClientOptions): EC2Client {
   if (!opts.region) throw new Error('EC2 region is required (--region or AWS_REGION)');
+  silenceSdkNodeVersionNotice();
   const endpoint = resolveEc2Endpoint(opts);
   return new EC2Client({
     region: opts.region,

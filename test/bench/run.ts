@@ -10,6 +10,9 @@ const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   kube: () => import('./kube.js'),
 };
 
+// The AWS SDK's Node-version notice (see silenceSdkNodeVersionNotice in src/aws/ec2-client.ts).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const [name, ...argv] = process.argv.slice(2);
 const load = name ? benches[name] : undefined;
 if (!load) {
