@@ -28,6 +28,9 @@ export interface ControllerFlags extends PacingFlags {
   instanceLimitsFile?: string;
   leaderElect?: boolean;
   leaderElectIdentity?: string;
+  leaderElectLeaseDuration?: string;
+  leaderElectRenewDeadline?: string;
+  leaderElectRetryPeriod?: string;
   securityGroupsPerInterface?: string;
   controllerIdentity?: string[];
   eniPermissionAccountId?: string;
@@ -58,6 +61,28 @@ export function parseAddress(flag: string, raw: string): { host: string; port: n
 const AWS_ACCOUNT_ID = /^\d{12}$/;
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+/** Seconds (decimals allowed) as milliseconds, within bounds. */
+function secondsIn(flag: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`${flag}: "${raw}" must be a number of seconds from ${min} to ${max}`);
+  return Math.round(n * 1000);
+}
+
+/** The lease timings (client-go's defaults 15 s / 10 s / 2 s unless given), checked against each other. */
+function leaderElectFromFlags(flags: ControllerFlags): StartControllerOptions['leaderElect'] {
+  const given = flags.leaderElectLeaseDuration ?? flags.leaderElectRenewDeadline ?? flags.leaderElectRetryPeriod;
+  if (!flags.leaderElect) {
+    if (given !== undefined || flags.leaderElectIdentity !== undefined) throw new Error('--leader-elect-* settings only apply with --leader-elect');
+    return false;
+  }
+  const leaseDurationMs = secondsIn('--leader-elect-lease-duration', flags.leaderElectLeaseDuration ?? '15', 0.5, 3600);
+  const renewDeadlineMs = secondsIn('--leader-elect-renew-deadline', flags.leaderElectRenewDeadline ?? '10', 0.2, 3600);
+  const retryPeriodMs = secondsIn('--leader-elect-retry-period', flags.leaderElectRetryPeriod ?? '2', 0.05, 3600);
+  if (renewDeadlineMs >= leaseDurationMs) throw new Error('--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration (the leader gives up before a standby may take over)');
+  if (retryPeriodMs >= renewDeadlineMs) throw new Error('--leader-elect-retry-period must be shorter than --leader-elect-renew-deadline (the leader tries to renew several times before giving up)');
+  return { ...(flags.leaderElectIdentity ? { identity: flags.leaderElectIdentity } : {}), leaseDurationMs, renewDeadlineMs, retryPeriodMs };
+}
 
 function intIn(flag: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
@@ -126,7 +151,7 @@ export function controllerOptionsFromFlags(flags: ControllerFlags, env: NodeJS.P
     },
     ec2: { region, ...(endpoint ? { endpoint } : {}), pacing },
     health,
-    leaderElect: flags.leaderElect ? { ...(flags.leaderElectIdentity ? { identity: flags.leaderElectIdentity } : {}) } : false,
+    leaderElect: leaderElectFromFlags(flags),
     ...(flags.instanceLimitsFile ? { instanceLimitsFile: flags.instanceLimitsFile } : {}),
     webhooks,
     podSide: {
@@ -171,6 +196,9 @@ export function registerControllerCommand(parent: Command): void {
     .option('--instance-limits-file <path>', 'JSON/YAML overrides of the instance limits table (e.g. a new instance type)')
     .option('--leader-elect', 'run only while holding the kube-system/cp-vpc-resource-controller lease')
     .option('--leader-elect-identity <id>', 'identity in the lease (default hostname-pid)')
+    .option('--leader-elect-lease-duration <seconds>', 'a standby takes over after the lease went unrenewed this long (default 15)')
+    .option('--leader-elect-renew-deadline <seconds>', 'the leader gives up (and exits) when it could not renew for this long (default 10)')
+    .option('--leader-elect-retry-period <seconds>', 'how often candidates try and the leader renews (default 2)')
     .option('--security-groups-per-interface <n>', 'EC2 quota of security groups per ENI in this account (default 5, max 16)')
     .option('--controller-identity <user>', 'identity allowed to write the pod-eni annotation (repeatable; default the reference\'s three)', collect)
     .option('--eni-permission-account-id <id>', 'cross-account only: grant this account INSTANCE-ATTACH on branch ENIs')

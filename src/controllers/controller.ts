@@ -1,7 +1,8 @@
 // The composition root: builds the ControllerContext (logger, metrics registry, Kubernetes
 // clients, EC2 gateway, event recorder, informers, instance limits, trunk registry), serves
-// /metrics /healthz /readyz, optionally waits for the leader lease, then starts the parts in
-// order — informers synced → node side → pod side → webhooks — and stops them in reverse.
+// /metrics /healthz /readyz, starts what every replica runs (informers synced → webhooks), then,
+// once it holds the leader lease when electing, the reconcilers (node side → pod side); it stops
+// them in reverse. A standby is ready and answers admission; only the reconcilers wait for the lease.
 //
 //   const c = await startController({ settings, kubeConfig, ec2: { region, endpoint } });
 //   ...
@@ -148,7 +149,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
   let health: HealthServer | undefined;
   let nodeSide: NodeSide | undefined;
   let podSide: PodSide | undefined;
-  let webhooks: { url: string; caPem: string } | undefined;
+  let webhooks: { url: string; caPem: string; ready: () => boolean } | undefined;
   let parts: Promise<void> | undefined;
   let stopping = false;
   let elector: LeaderElector | undefined;
@@ -163,37 +164,62 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     }
   };
 
-  /** Informers → node side → pod side → webhooks. */
-  const startParts = async (): Promise<void> => {
+  /**
+   * What every replica runs, leader or not: the informers and the webhooks. Admission must be
+   * answered by every replica behind the webhook Service (a standby that served nothing would keep
+   * a two-replica Deployment from ever being available), and it needs only the caches.
+   */
+  const startShared = async (): Promise<void> => {
     const all = allInformers(informers);
     stops.push({ name: 'informers', stop: () => Promise.all(all.map((i) => i.stop())) });
     await Promise.all(all.map((i) => i.start()));
     await Promise.all(all.map((i) => i.waitForSync(opts.syncTimeoutMs ?? 60_000)));
     log.info('informers synced');
+    if (opts.webhooks && !stopping) {
+      const wh = await startWebhooksPart(ctx, opts.webhooks);
+      webhooks = { url: wh.url, caPem: wh.caPem, ready: () => wh.ready?.() ?? true };
+      stops.push({ name: 'webhooks', stop: () => wh.stop() });
+    }
+  };
+
+  /** The reconcilers, which change EC2 and the cluster: only in the leader. Node side → pod side. */
+  const reconcilerStops: { name: string; stop: () => Promise<unknown> }[] = [];
+  const startReconcilers = async (): Promise<void> => {
     if (stopping) return;
     // Policies before the node side: the VPC's groups are read as soon as the first trunk shows the VPC.
     const policyPart = startPolicyPart(ctx, opts.policies === false ? { status: false } : (opts.policies ?? {}));
-    stops.push({ name: 'policies', stop: () => policyPart.stop() });
+    reconcilerStops.push({ name: 'policies', stop: () => policyPart.stop() });
     nodeSide = await startNodeSide(ctx, opts.nodeSide);
-    stops.push({ name: 'node side', stop: () => nodeSide?.stop() ?? Promise.resolve() });
+    reconcilerStops.push({ name: 'node side', stop: () => nodeSide?.stop() ?? Promise.resolve() });
     if (opts.podSide !== false && !stopping) {
       podSide = await startPodSide(ctx, opts.podSide === true || opts.podSide === undefined ? {} : opts.podSide);
-      stops.push({ name: 'pod side', stop: () => podSide?.stop() ?? Promise.resolve() });
+      reconcilerStops.push({ name: 'pod side', stop: () => podSide?.stop() ?? Promise.resolve() });
     }
-    if (opts.webhooks && !stopping) {
-      const wh = await startWebhooksPart(ctx, opts.webhooks);
-      webhooks = { url: wh.url, caPem: wh.caPem };
-      stops.push({ name: 'webhooks', stop: () => wh.stop() });
+    log.info('reconcilers started');
+  };
+  const stopReconcilers = async (): Promise<void> => {
+    for (const s of reconcilerStops.splice(0).reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        log.warn({ err: (err as Error).message, part: s.name }, 'stopping a part failed');
+      }
     }
-    log.info('controller started');
+    nodeSide = undefined;
+    podSide = undefined;
   };
 
   try {
     if (opts.health !== false) {
       health = await startHealthServer({ registry, logger, port: opts.health?.port ?? 0, host: opts.health?.host ?? '127.0.0.1' });
+      // Ready = able to answer admission correctly: caches synced and, with webhooks, the server
+      // up with its certificate. Leadership is not part of it: a standby is as ready as the leader.
       health.addReadinessCheck('informers', () => allInformers(informers).every((i) => i.hasSynced()));
-      health.addReadinessCheck('node-side', () => nodeSide !== undefined || (elector !== undefined && !elector.isLeader()));
+      if (opts.webhooks) health.addReadinessCheck('webhooks', () => webhooks?.ready() ?? false);
     }
+    await startShared();
+    // Stopped in reverse: the reconcilers before the webhooks and informers they read.
+    stops.push({ name: 'reconcilers', stop: stopReconcilers });
     if (opts.leaderElect) {
       const le = typeof opts.leaderElect === 'object' ? opts.leaderElect : {};
       elector = new LeaderElector({
@@ -205,23 +231,24 @@ export async function startController(opts: StartControllerOptions): Promise<Run
         logger,
         registry,
         onStartedLeading: () => {
-          log.info('leader lease acquired; starting');
-          parts = startParts().catch((err: unknown) => {
-            log.error({ err: (err as Error).message }, 'controller failed to start');
+          log.info('leader lease acquired; starting the reconcilers');
+          parts = startReconcilers().catch((err: unknown) => {
+            log.error({ err }, 'reconcilers failed to start');
             opts.onLostLeadership?.();
           });
         },
         onStoppedLeading: () => {
           log.warn('leader lease lost');
           if (opts.onLostLeadership) opts.onLostLeadership();
-          else void stopAll();
+          else parts = (parts ?? Promise.resolve()).then(stopReconcilers);
         },
       });
       elector.start();
     } else {
-      parts = startParts();
+      parts = startReconcilers();
       await parts;
     }
+    log.info({ leaderElect: Boolean(opts.leaderElect) }, 'controller started');
   } catch (err) {
     await stopAll();
     await health?.close();
@@ -234,7 +261,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     ...(health ? { healthUrl: health.address().url } : {}),
     nodeSide: () => nodeSide,
     podSide: () => podSide,
-    webhooks: () => webhooks,
+    webhooks: () => (webhooks ? { url: webhooks.url, caPem: webhooks.caPem } : undefined),
     isLeader: () => (elector ? elector.isLeader() : true),
     async stop() {
       if (stopping) return;

@@ -55,8 +55,8 @@ export async function startWebhooksPart(
     policies: informerPolicySource(ctx.informers),
   });
   const { server } = webhooks;
+  const url = opts.advertiseHost ? `https://${advertised(opts.advertiseHost)}:${server.port}` : server.url;
   if (opts.selfRegister) {
-    const url = opts.advertiseHost ? `https://${advertised(opts.advertiseHost)}:${server.port}` : server.url;
     try {
       await registerWebhooks(
         ctx.kube.admission,
@@ -85,10 +85,10 @@ export async function startWebhooksPart(
     async stop() {
       up = false;
       // Self-registered configurations point at this process: remove them so a stopped controller
-      // does not leave the API server calling a dead URL.
+      // does not leave the API server calling a dead URL (unless another replica registered since).
       if (opts.selfRegister) {
         try {
-          await unregisterWebhooks(ctx.kube.admission);
+          await unregisterWebhooks(ctx.kube.admission, { onlyIfUrl: url });
         } catch (err) {
           logger.warn({ err }, 'could not remove the webhook configurations');
         }

@@ -184,11 +184,11 @@ async function createOrReplace<T extends { metadata?: { name?: string; resourceV
       }
       if (existing === undefined) {
         await api.create(desired);
-        logger?.info({ name }, 'webhook configuration created');
+        logger?.info({ configuration: name }, 'webhook configuration created');
       } else {
         const body = { ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion } };
         await api.replace(name, body);
-        logger?.info({ name }, 'webhook configuration updated');
+        logger?.info({ configuration: name }, 'webhook configuration updated');
       }
       return;
     } catch (err) {
@@ -199,8 +199,24 @@ async function createOrReplace<T extends { metadata?: { name?: string; resourceV
   }
 }
 
-/** Deletes both configurations (sandbox teardown); already gone counts as done. */
-export async function unregisterWebhooks(api: AdmissionregistrationV1Api): Promise<void> {
+/**
+ * Deletes both configurations (sandbox teardown); already gone counts as done. With `onlyIfUrl`,
+ * only when the mutating configuration still sends to that URL: with two self-registering
+ * replicas the last one to start owns the configurations, and a replica stopping must not remove
+ * what now points at the other.
+ */
+export async function unregisterWebhooks(api: AdmissionregistrationV1Api, opts: { onlyIfUrl?: string } = {}): Promise<void> {
+  if (opts.onlyIfUrl !== undefined) {
+    try {
+      const current = await api.readMutatingWebhookConfiguration({ name: MUTATING_WEBHOOK_CONFIGURATION_NAME });
+      const urls = (current.webhooks ?? []).map((w) => w.clientConfig.url);
+      const base = `${opts.onlyIfUrl.replace(/\/+$/, '')}/`;
+      if (!urls.some((u) => u?.startsWith(base))) return;
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw new Error(`cannot read webhook configuration: ${messageOf(err)}`);
+    }
+  }
   for (const del of [
     () => api.deleteMutatingWebhookConfiguration({ name: MUTATING_WEBHOOK_CONFIGURATION_NAME }),
     () => api.deleteValidatingWebhookConfiguration({ name: VALIDATING_WEBHOOK_CONFIGURATION_NAME }),

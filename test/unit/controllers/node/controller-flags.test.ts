@@ -21,7 +21,7 @@ describe('controllerOptionsFromFlags', () => {
     expect(o.settings).toMatchObject({ customNetworking: true, eniConfigLabelKey: 'topology.kubernetes.io/zone' });
     expect(o.ec2.endpoint).toBe('http://127.0.0.1:4566');
     expect(o.ec2.pacing?.rates.CreateNetworkInterface).toBe(3);
-    expect(o.leaderElect).toEqual({});
+    expect(o.leaderElect).toEqual({ leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
     expect(o.webhooks).toBe(false);
   });
 
@@ -39,6 +39,10 @@ describe('controllerOptionsFromFlags', () => {
     [{ clusterName: 'c', webhookFailurePolicy: 'Sometimes' }, 'Fail or Ignore'],
     [{ clusterName: 'c', metricsAddress: 'x:99999' }, '--metrics-address'],
     [{ clusterName: 'c', eniPermissionAccountId: '123' }, '12-digit'],
+    [{ clusterName: 'c', leaderElectLeaseDuration: '5' }, 'only apply with --leader-elect'],
+    [{ clusterName: 'c', leaderElect: true, leaderElectLeaseDuration: 'soon' }, '--leader-elect-lease-duration: "soon"'],
+    [{ clusterName: 'c', leaderElect: true, leaderElectLeaseDuration: '5', leaderElectRenewDeadline: '5' }, 'must be shorter than --leader-elect-lease-duration'],
+    [{ clusterName: 'c', leaderElect: true, leaderElectRetryPeriod: '10' }, 'must be shorter than --leader-elect-renew-deadline'],
   ])('rejects %j naming the problem', (flags, message) => {
     expect(() => controllerOptionsFromFlags(flags, env)).toThrow(message);
   });
@@ -49,6 +53,11 @@ describe('controllerOptionsFromFlags', () => {
     expect(o.podSide).toEqual({ podWorkers: 64, releaseWorkers: 4, gcIntervalMs: 60_000 });
     expect(() => controllerOptionsFromFlags({ clusterName: 'prod', podWorkers: '0' }, env)).toThrow(/--pod-workers: "0" must be a whole number from 1/);
     expect(() => controllerOptionsFromFlags({ clusterName: 'prod', gcIntervalSeconds: 'soon' }, env)).toThrow(/--gc-interval-seconds/);
+  });
+
+  it('takes the lease timings in seconds', () => {
+    const o = controllerOptionsFromFlags({ clusterName: 'c', leaderElect: true, leaderElectIdentity: 'a', leaderElectLeaseDuration: '3', leaderElectRenewDeadline: '2', leaderElectRetryPeriod: '0.5' }, env);
+    expect(o.leaderElect).toEqual({ identity: 'a', leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 });
   });
 
   it('requires a region when none is in the environment', () => {
