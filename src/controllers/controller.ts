@@ -31,9 +31,12 @@ import { startNodeSide, type NodeSide, type NodeSideOptions } from './node/node-
 import { startPodSide, type PodSide, type PodSideOptions } from './pod/pod-side.js';
 import { SecurityGroupCatalog } from './policy/group-catalog.js';
 import { startPolicyPart, type PolicyPartOptions } from './policy/policy-part.js';
+import { Ec2Condition } from './ec2-condition.js';
+import { runStartupChecks } from './startup-checks.js';
 import { TrunkRegistry } from './trunk-registry.js';
 import { startWebhooksPart, type WebhooksPartOptions } from './webhooks-part.js';
 import type { ControllerStarter } from '../sim/sandbox/sandbox.js';
+import { CONTROLLER_VERSION } from '../version.js';
 
 export interface Ec2Options {
   region: string;
@@ -126,10 +129,30 @@ export async function startController(opts: StartControllerOptions): Promise<Run
   const settings = resolveSettings(opts.settings);
   const limits = loadLimits(opts.instanceLimitsFile);
   const kube = makeKubeClients(opts.kubeConfig);
-  const client =
+  const ec2Condition = new Ec2Condition();
+  const client = ec2Condition.observing(
     opts.ec2.client ??
-    createEc2Client({ region: opts.ec2.region, ...(opts.ec2.endpoint ? { endpoint: opts.ec2.endpoint } : {}), ...(opts.ec2.credentials ? { credentials: opts.ec2.credentials } : {}) });
-  const ec2 = new Ec2Gateway({ client, config: opts.ec2.pacing ?? defaultPacingConfig(), registry, logger });
+      createEc2Client({ region: opts.ec2.region, ...(opts.ec2.endpoint ? { endpoint: opts.ec2.endpoint } : {}), ...(opts.ec2.credentials ? { credentials: opts.ec2.credentials } : {}) }),
+  );
+  const pacing = opts.ec2.pacing ?? defaultPacingConfig();
+  const ec2 = new Ec2Gateway({ client, config: pacing, registry, logger });
+  // One line with the version and every effective setting, so a log alone says what ran.
+  log.info(
+    {
+      version: CONTROLLER_VERSION,
+      settings,
+      ec2: { region: opts.ec2.region, endpoint: opts.ec2.endpoint ?? `default for ${opts.ec2.region}`, credentials: opts.ec2.credentials ? 'static' : 'default provider chain', accountShare: pacing.accountShare, timeScale: pacing.timeScale },
+      leaderElect: opts.leaderElect ?? false,
+      webhooks: opts.webhooks ? { port: opts.webhooks.port ?? 0, host: opts.webhooks.host ?? '127.0.0.1', selfRegister: opts.webhooks.selfRegister, tls: opts.webhooks.certFile ? 'files' : 'self-signed' } : false,
+      podSide: opts.podSide !== false,
+      instanceLimitsFile: opts.instanceLimitsFile ?? 'none',
+    },
+    'vpc-resource-controller starting',
+  );
+  // Who we are and whether EC2 answers: warnings that name the fix, never a crash (startup-checks.ts).
+  const checks = runStartupChecks({ kubeConfig: opts.kubeConfig, ec2: client, allowedIdentities: settings.controllerIdentities, logger: log }).catch((err: unknown) => {
+    log.warn({ err }, 'startup checks could not run');
+  });
   const events = new EventRecorder({ core: kube.core, logger, registry, instance: hostname() });
   const informers = createInformers({ kc: opts.kubeConfig, clients: kube, registry, logger });
   const trunks = new TrunkRegistry();
@@ -216,6 +239,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
       // up with its certificate. Leadership is not part of it: a standby is as ready as the leader.
       health.addReadinessCheck('informers', () => allInformers(informers).every((i) => i.hasSynced()));
       if (opts.webhooks) health.addReadinessCheck('webhooks', () => webhooks?.ready() ?? false);
+      health.addCondition('ec2', () => ec2Condition.problem());
     }
     await startShared();
     // Stopped in reverse: the reconcilers before the webhooks and informers they read.
@@ -267,6 +291,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
       if (stopping) return;
       stopping = true;
       await parts?.catch(() => undefined);
+      await checks;
       await stopAll();
       await elector?.stop();
       await events.flush();

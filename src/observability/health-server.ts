@@ -1,6 +1,7 @@
 // HTTP endpoints for operators and kubelet probes: `/metrics` (Prometheus text from the injected
 // registry), `/healthz` (liveness: the process answers) and `/readyz` (readiness: every registered
-// check passes, e.g. informers synced, leader elected or standing by). Port 0 picks a free port,
+// check passes, e.g. informers synced, webhooks serving; conditions such as EC2 reachability are
+// listed without deciding it). Port 0 picks a free port,
 // which tests use; `address()` reports what was bound.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,9 +20,18 @@ export interface HealthServerOptions {
   port: number;
 }
 
+/**
+ * A condition shown by /readyz that does not decide readiness: undefined when fine, else the problem.
+ * For what an operator must see but what must not take the pod out of its Service (e.g. EC2
+ * unreachable: admission still works and is what readiness is about).
+ */
+export type ReportedCondition = () => string | undefined;
+
 export interface HealthServer {
   /** Register or replace a named readiness check. */
   addReadinessCheck(name: string, check: ReadinessCheck): void;
+  /** Register or replace a named condition that /readyz reports without failing on it. */
+  addCondition(name: string, condition: ReportedCondition): void;
   removeReadinessCheck(name: string): void;
   /** Runs all checks; `ready` is true only when all pass. */
   readiness(): Promise<{ ready: boolean; checks: Record<string, string> }>;
@@ -31,6 +41,7 @@ export interface HealthServer {
 
 export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
   const checks = new Map<string, ReadinessCheck>();
+  const conditions = new Map<string, ReportedCondition>();
   const log = opts.logger.child({ component: 'health-server' });
 
   async function readiness(): Promise<{ ready: boolean; checks: Record<string, string> }> {
@@ -64,6 +75,10 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
       } else if (path === '/readyz') {
         const r = await readiness();
         const lines = Object.entries(r.checks).map(([n, s]) => `[${s === 'ok' ? '+' : '-'}]${n} ${s}`);
+        for (const [n, condition] of conditions) {
+          const problem = condition();
+          lines.push(problem === undefined ? `[+]${n} ok` : `[-]${n} failing (reported, not required for readiness): ${problem}`);
+        }
         lines.push(r.ready ? 'readyz check passed' : 'readyz check failed');
         res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(lines.join('\n') + '\n');
       } else {
@@ -90,6 +105,7 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
 
   return {
     addReadinessCheck: (name, check) => void checks.set(name, check),
+    addCondition: (name, condition) => void conditions.set(name, condition),
     removeReadinessCheck: (name) => void checks.delete(name),
     readiness,
     address: () => {

@@ -39,6 +39,7 @@ import { Outcome, type ReconcileContext, type ReconcileOutcome } from '../../kub
 import type { Logger } from '../../observability/logger.js';
 import { CONTROLLER_VERSION } from '../../version.js';
 import type { ControllerSettings } from '../context.js';
+import { explainEc2Failure } from '../failure-causes.js';
 import type { CNINodeObject, ENIConfigObject } from '../informers.js';
 import type { TrunkInfo, TrunkRegistry } from '../trunk-registry.js';
 import { cniNodePatch, newCniNode } from '../cninode/cninode-spec.js';
@@ -95,6 +96,8 @@ interface NodeRecord {
   announced: boolean;
   /** Last warning per reason, so a repeating reconcile does not repeat its event. */
   warned: Map<string, string>;
+  /** `failed` was set by markFailed (repeated failures), not by a step: cleared when one gets through. */
+  failedByRetries?: boolean;
 }
 
 interface SubnetInfo {
@@ -153,6 +156,8 @@ export class NodeReconciler {
       if (rec) this.release(name);
       rec = { instanceId: elig.instanceId, since: this.now(), state: 'initializing', generation: 0, attachPolls: 0, announced: false, warned: new Map() };
       this.records.set(name, rec);
+      // Counted from the first sight: a node whose first reconcile fails is in vpcrc_nodes too.
+      this.setState(name, rec, 'initializing');
     }
     const log = rc.logger.child({ node: name, instance: rec.instanceId });
 
@@ -209,6 +214,20 @@ export class NodeReconciler {
       if (!settled) return this.later(name, this.pollDelay(rec.pendingCreate.polls++));
     }
     return this.createTrunk(node, rec, facts, target, resolution, log);
+  }
+
+  /** Repeated failures of this node's reconcile (node-failures.ts): counted as failed until one gets through. */
+  markFailed(name: string): void {
+    const rec = this.records.get(name);
+    if (!rec) return;
+    this.setState(name, rec, 'failed');
+    rec.failedByRetries = true;
+  }
+
+  /** A reconcile got through after markFailed: back to initializing unless a step has set the state since. */
+  clearFailed(name: string): void {
+    const rec = this.records.get(name);
+    if (rec?.failedByRetries) this.setState(name, rec, 'initializing');
   }
 
   /** Forget a node: its trunk is no longer offered to the pod side. EC2 cleanup is the CNINode finalizer's. */
@@ -346,7 +365,7 @@ export class NodeReconciler {
       }
       const e = toEc2Error(err instanceof TrunkCreationError ? stepAction(err.step) : 'CreateNetworkInterface', cause);
       this.setState(name, rec, 'failed');
-      this.warnOnce(node, rec, REASON_NODE_TRUNK_FAILED_INIT, `Failed to create the trunk interface: ${e.userMessage()}`);
+      this.warnOnce(node, rec, REASON_NODE_TRUNK_FAILED_INIT, `Failed to create the trunk interface: ${explainEc2Failure(e).message}`);
       log.warn({ err: e.message, class: e.class }, 'trunk creation failed');
       return Outcome.retry(e, { errorClass: e.class, minDelayMs: e.retryAfterMs });
     }
@@ -483,6 +502,7 @@ export class NodeReconciler {
 
   private setState(name: string, rec: NodeRecord, state: NodeState): void {
     rec.state = state;
+    rec.failedByRetries = false;
     this.d.metrics.setState(name, state);
   }
 

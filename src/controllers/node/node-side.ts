@@ -6,6 +6,7 @@ import { WorkQueue } from '../../kube/work-queue.js';
 import type { ControllerContext, ControllerPart } from '../context.js';
 import { reconcileCniNodeCleanup } from '../cninode/cleanup.js';
 import { nodeMetrics } from './node-metrics.js';
+import { reportingNodeFailures } from './node-failures.js';
 import { NodeReconciler } from './node-reconciler.js';
 import { nodeChangeMatters, nodesUsingEniConfig } from './node-watch.js';
 
@@ -47,7 +48,12 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
   const queue: WorkQueue = new WorkQueue({
     name: 'node',
     concurrency: opts.concurrency ?? 64,
-    reconcile: (key, rc) => reconciler.reconcile(key, rc),
+    reconcile: reportingNodeFailures((key, rc) => reconciler.reconcile(key, rc), {
+      events: ctx.events,
+      node: (name) => nodes.get(name),
+      markFailed: (name) => reconciler.markFailed(name),
+      clearFailed: (name) => reconciler.clearFailed(name),
+    }),
     registry: ctx.registry,
     logger: log,
     paused: true,
