@@ -7,76 +7,13 @@
 // process; the controller runs as its own process (`vpcrc controller`, the built CLI), so its
 // memory is measured alone (VmHWM from /proc) and its EC2 calls are read from its /metrics.
 // Writes test/bench/results/controller-nodes-<timestamp>.json and controller-nodes-latest.json.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { RESOURCE_POD_ENI } from '../../src/apis/constants.js';
 import { startSandbox } from '../../src/sim/sandbox/sandbox.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, '..', '..', '..');
-
-function flag(argv: string[], name: string, def: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : def;
-}
-
-function positive(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${raw}"`);
-  return n;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Sum of `vpcrc_ec2_calls_total` per action from Prometheus text. */
-function ec2Calls(metrics: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of metrics.split('\n')) {
-    const m = /^vpcrc_ec2_calls_total\{([^}]*)\} (\d+(?:\.\d+)?)/.exec(line);
-    if (!m) continue;
-    const action = /action="([^"]+)"/.exec(m[1] ?? '')?.[1] ?? '?';
-    out[action] = (out[action] ?? 0) + Number(m[2]);
-  }
-  return out;
-}
-
-/** Sum of a histogram's `_sum` per action label (seconds). */
-function sumsByAction(metrics: string, name: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of metrics.split('\n')) {
-    const m = new RegExp(`^${name}_sum\\{([^}]*)\\} ([0-9.e+-]+)`).exec(line);
-    if (!m) continue;
-    const action = /action="([^"]+)"/.exec(m[1] ?? '')?.[1] ?? '?';
-    out[action] = Math.round(Number(m[2]) * 100) / 100;
-  }
-  return out;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // After the command: state(0) ... utime(11) stime(12), in clock ticks (100 per second on Linux).
-    return Math.round(((Number(fields[11]) + Number(fields[12])) / 100) * 10) / 10;
-  } catch {
-    return undefined;
-  }
-}
+import { cpuSeconds, ec2Calls, flag, peakRssMiB, positive, repoRoot, startControllerProcess, sumsByAction } from './lib/controller-process.js';
 
 /** Lines of the node work queue's metrics (reconcile counts and time by outcome, queue wait). */
 function nodeQueueStats(metrics: string): Record<string, number> {
@@ -88,16 +25,6 @@ function nodeQueueStats(metrics: string): Record<string, number> {
     out[`${m[1]}_${m[2]}${outcome ? `{${outcome}}` : ''}`] = Math.round(Number(m[4]) * 100) / 100;
   }
   return out;
-}
-
-function peakRssMiB(pid: number): number | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    return kb ? Math.round((Number(kb) / 1024) * 10) / 10 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -117,39 +44,16 @@ export async function main(argv: string[]): Promise<void> {
     ec2: { attachDelayMs },
     heartbeatMs: 10_000,
   });
-  const metricsPort = await freePort();
-  const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'controller',
-      '--kubeconfig', sandbox.kubeconfigPath,
-      '--context', 'controller',
-      '--cluster-name', sandbox.clusterName,
-      '--region', sandbox.region,
-      '--ec2-endpoint', sandbox.ec2.endpoint,
-      '--metrics-address', `127.0.0.1:${metricsPort}`,
-      '--ec2-time-scale', String(timeScale),
-      '--no-webhooks',
-      '--log-level', 'warn',
-    ],
-    { env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIASANDBOX', AWS_SECRET_ACCESS_KEY: 'sandbox' }, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const controller = await startControllerProcess(
+    { kubeconfigPath: sandbox.kubeconfigPath, clusterName: sandbox.clusterName, region: sandbox.region, ec2Endpoint: sandbox.ec2.endpoint },
+    { timeScale, readyTimeoutMs: 30_000 },
+  ).catch(async (err: unknown) => {
+    await sandbox.stop();
+    throw err;
+  });
+  const child = controller.child;
   const core = sandbox.kubeConfigFor('admin').makeApiClient(CoreV1Api);
   try {
-    // Wait for the controller to serve /readyz before nodes join.
-    const readyBy = Date.now() + 30_000;
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > readyBy) throw new Error('the controller did not become ready within 30 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const ec2Before = sandbox.ec2.control.counterSnapshot();
     const t0 = Date.now();
     await sandbox.addNodes(`${type}=${nodes}`);
@@ -174,7 +78,7 @@ export async function main(argv: string[]): Promise<void> {
       if (Date.now() - lastProgress > 120_000) throw new Error(`no progress for 2 minutes at ${advertised}/${nodes}`);
     }
     const allMs = Date.now() - t0;
-    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const metrics = await controller.metrics();
     const calls = ec2Calls(metrics);
     const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
     const ec2After = sandbox.ec2.control.counterSnapshot();
@@ -208,8 +112,7 @@ export async function main(argv: string[]): Promise<void> {
     await writeFile(join(outDir, 'controller-nodes-latest.json'), text);
     console.log(JSON.stringify({ ...result, timeline: undefined }, null, 2));
   } finally {
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    await controller.stop();
     await sandbox.stop();
   }
 }

@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   alloc: () => import('./alloc.js'),
   pacing: () => import('./pacing.js'),
   kube: () => import('./kube.js'),
+  scale: () => import('./scale.js'),
 };
 
 // The AWS SDK's Node-version notice (see silenceSdkNodeVersionNotice in src/aws/ec2-client.ts).

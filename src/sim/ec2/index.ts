@@ -30,6 +30,8 @@ export interface LocalEc2Options {
   region?: string;
   /** Seed one VPC, three subnets and the default security group. Default true. */
   defaultWorld?: boolean;
+  /** Prefix length of the three default subnets: 19 (default) or 18 for clusters of thousands of nodes. */
+  defaultSubnetPrefix?: number;
   /** How long an attachment stays `attaching` (unscaled ms). Default 0. */
   attachDelayMs?: number;
   /** Security groups per interface quota. Default 5 (EC2's default, hard max 16). */
@@ -90,7 +92,7 @@ export async function startLocalEc2(opts: LocalEc2Options = {}): Promise<LocalEc
     ...(opts.instanceTypes ? { instanceTypes: opts.instanceTypes } : {}),
   });
   if (opts.securityGroupsPerInterface !== undefined) world.setSecurityGroupsPerInterface(opts.securityGroupsPerInterface);
-  const defaults = opts.defaultWorld === false ? undefined : seedDefaultWorld(world);
+  const defaults = opts.defaultWorld === false ? undefined : seedDefaultWorld(world, opts.defaultSubnetPrefix);
 
   const server = createEc2Server({ world, control, throttle, logger });
   const host = opts.host ?? '127.0.0.1';
