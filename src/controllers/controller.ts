@@ -81,6 +81,8 @@ export interface StartControllerOptions {
   webhooks?: WebhooksPartOptions | false;
   /** How long to wait for the first informer sync. Default 60 s. */
   syncTimeoutMs?: number;
+  /** Informers list this many objects a page (limit/continue). Default 500. */
+  listPageSize?: number;
 }
 
 export interface RunningController {
@@ -154,7 +156,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     log.warn({ err }, 'startup checks could not run');
   });
   const events = new EventRecorder({ core: kube.core, logger, registry, instance: hostname() });
-  const informers = createInformers({ kc: opts.kubeConfig, clients: kube, registry, logger });
+  const informers = createInformers({ kc: opts.kubeConfig, clients: kube, registry, logger, ...(opts.listPageSize ? { pageSize: opts.listPageSize } : {}) });
   const trunks = new TrunkRegistry();
   const groupCatalog = new SecurityGroupCatalog({
     ec2,

@@ -17,6 +17,7 @@ import {
 import type { CNINode } from '../apis/cninode.js';
 import type { ENIConfig } from '../apis/eniconfig.js';
 import type { SecurityGroupPolicy } from '../apis/security-group-policy.js';
+import { mayHoldBranchEnis, trimCniNode, trimNode, trimPod } from './cache-trim.js';
 import type { KubeClients } from '../kube/client.js';
 import { SupervisedInformer } from '../kube/informer.js';
 import type { Logger } from '../observability/logger.js';
@@ -30,7 +31,7 @@ export interface ControllerInformers {
   nodes: SupervisedInformer<V1Node>;
   cniNodes: SupervisedInformer<CNINodeObject>;
   eniConfigs: SupervisedInformer<ENIConfigObject>;
-  /** All pods; indexed by `nodeName` (spec.nodeName), `uid` and `namespace`. */
+  /** All pods, trimmed to what the controller reads (cache-trim.ts); indexed by `namespace`, and those that may hold branch ENIs by `nodeName` and `uid`. */
   pods: SupervisedInformer<V1Pod>;
   policies: SupervisedInformer<SecurityGroupPolicyObject>;
   serviceAccounts: SupervisedInformer<V1ServiceAccount>;
@@ -38,23 +39,36 @@ export interface ControllerInformers {
   cniConfig: SupervisedInformer<V1ConfigMap>;
 }
 
+/** Lists page through the API server this many objects at a time (client-go's informers use 500 too). */
+export const LIST_PAGE_SIZE = 500;
+
 export const POD_INDEX_NODE = 'nodeName';
 export const POD_INDEX_UID = 'uid';
 export const POD_INDEX_NAMESPACE = 'namespace';
 export const SGP_INDEX_NAMESPACE = 'namespace';
 
-export function createInformers(deps: { kc: KubeConfig; clients: KubeClients; registry: Registry; logger: Logger }): ControllerInformers {
+export function createInformers(deps: { kc: KubeConfig; clients: KubeClients; registry: Registry; logger: Logger; pageSize?: number }): ControllerInformers {
   const { kc, clients, registry, logger } = deps;
+  const pageSize = deps.pageSize ?? LIST_PAGE_SIZE;
   const common = { kc, registry, logger };
   const asList = <T extends KubernetesObject>(p: Promise<unknown>): Promise<KubernetesListObject<T>> =>
     p as Promise<KubernetesListObject<T>>;
   return {
-    nodes: new SupervisedInformer<V1Node>({ ...common, name: 'nodes', path: '/api/v1/nodes', list: (q) => clients.core.listNode(q) }),
+    nodes: new SupervisedInformer<V1Node>({
+      ...common,
+      name: 'nodes',
+      path: '/api/v1/nodes',
+      list: (q) => clients.core.listNode(q),
+      transform: trimNode,
+      pageSize,
+    }),
     cniNodes: new SupervisedInformer<CNINodeObject>({
       ...common,
       name: 'cninodes',
       path: `/apis/${CNINODE_GROUP}/${CNINODE_VERSION}/${CNINODE_PLURAL}`,
       list: (q) => asList(clients.custom.listClusterCustomObject({ group: CNINODE_GROUP, version: CNINODE_VERSION, plural: CNINODE_PLURAL, ...q })),
+      transform: trimCniNode,
+      pageSize,
     }),
     eniConfigs: new SupervisedInformer<ENIConfigObject>({
       ...common,
@@ -68,9 +82,13 @@ export function createInformers(deps: { kc: KubeConfig; clients: KubeClients; re
       name: 'pods',
       path: '/api/v1/pods',
       list: (q) => clients.core.listPodForAllNamespaces(q),
+      transform: trimPod,
+      pageSize,
+      // Only pods that may hold branch ENIs are looked up by node or UID (rebuild, GC, trunk ready);
+      // leaving the others out keeps two index entries per pod off the other 80 % of a big cluster.
       indexers: {
-        [POD_INDEX_NODE]: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []),
-        [POD_INDEX_UID]: (p) => (p.metadata?.uid ? [p.metadata.uid] : []),
+        [POD_INDEX_NODE]: (p) => (p.spec?.nodeName && mayHoldBranchEnis(p) ? [p.spec.nodeName] : []),
+        [POD_INDEX_UID]: (p) => (p.metadata?.uid && mayHoldBranchEnis(p) ? [p.metadata.uid] : []),
         [POD_INDEX_NAMESPACE]: (p) => (p.metadata?.namespace ? [p.metadata.namespace] : []),
       },
     }),

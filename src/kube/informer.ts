@@ -43,12 +43,17 @@ export interface InnerInformerArgs<T extends KubernetesObject> {
   list: () => Promise<KubernetesListObject<T>>;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Applied to every watched object before the inner cache stores it (list items come transformed). */
+  transform?: (obj: T) => T;
 }
 export type InnerInformerFactory<T extends KubernetesObject> = (args: InnerInformerArgs<T>) => InnerInformer<T>;
 
 export interface ListQuery {
   labelSelector?: string;
   fieldSelector?: string;
+  /** Page size and the continue token of a paged list (`pageSize`). */
+  limit?: number;
+  _continue?: string;
 }
 
 export interface SupervisedInformerOptions<T extends KubernetesObject> {
@@ -64,6 +69,18 @@ export interface SupervisedInformerOptions<T extends KubernetesObject> {
   kc?: KubeConfig;
   /** Builds the inner informer; default client-node's ListWatch. */
   factory?: InnerInformerFactory<T>;
+  /**
+   * Trims an object before it is cached (list items and watch events): keep only what the
+   * controller reads. Must keep metadata.name, namespace and resourceVersion.
+   */
+  transform?: (obj: T) => T;
+  /**
+   * List in pages of this many objects (limit/continue), each page trimmed before the next is
+   * fetched, so the first list of a large cluster never holds every full object at once. A page
+   * answered 410 (continue token expired) fails the whole list: a partial list is never cached.
+   * Default: one unpaged list.
+   */
+  pageSize?: number;
   /** Secondary indexes: name → function returning the index values of an object. */
   indexers?: Record<string, (obj: T) => readonly string[]>;
   /** Restart backoff; default 1 s doubling to 60 s, 20 % jitter. */
@@ -98,14 +115,27 @@ export function splitKey(key: string): { namespace?: string; name: string } {
  * This Watch reports such failures through `done`, where the supervisor sees them as errors.
  */
 export class ReportingWatch extends Watch {
+  constructor(
+    kc: KubeConfig,
+    private readonly transform?: (obj: never) => unknown,
+  ) {
+    super(kc);
+  }
+
   override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
+    const t = this.transform;
+    // Objects only: ERROR and BOOKMARK events carry a Status or a bare resourceVersion.
+    const cb = t
+      ? (phase: string, apiObj: unknown, watchObj?: unknown): void =>
+          callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? t(apiObj as never) : apiObj, watchObj)
+      : callback;
     try {
-      return await super.watch(path, queryParams, callback, done);
+      return await super.watch(path, queryParams, cb, done);
     } catch (err) {
       done(err);
       return new AbortController();
@@ -114,7 +144,7 @@ export class ReportingWatch extends Watch {
 }
 
 export function defaultInformerFactory<T extends KubernetesObject>(kc: KubeConfig): InnerInformerFactory<T> {
-  return (args) => new ListWatch<T>(args.path, new ReportingWatch(kc), args.list, false, args.labelSelector, args.fieldSelector);
+  return (args) => new ListWatch<T>(args.path, new ReportingWatch(kc, args.transform), args.list, false, args.labelSelector, args.fieldSelector);
 }
 
 export class SupervisedInformer<T extends KubernetesObject> {
@@ -152,11 +182,12 @@ export class SupervisedInformer<T extends KubernetesObject> {
     this.inner = factory({
       path: opts.path,
       list: async () => {
-        const result = await opts.list(query);
+        const result = await this.listAll(query);
         this.listSucceeded = true;
         return result;
       },
       ...query,
+      ...(opts.transform ? { transform: opts.transform } : {}),
     });
     this.inner.on('add', (obj) => this.upsert(obj));
     this.inner.on('update', (obj) => this.upsert(obj));
@@ -241,6 +272,27 @@ export class SupervisedInformer<T extends KubernetesObject> {
     } catch (err) {
       this.log.debug({ err }, 'inner informer stop failed');
     }
+  }
+
+  /** One list (paged when `pageSize` is set), every item trimmed by `transform`. */
+  private async listAll(query: ListQuery): Promise<KubernetesListObject<T>> {
+    const { transform, pageSize } = this.opts;
+    const trim = (items: T[]): T[] => (transform ? items.map(transform) : items);
+    if (!pageSize) {
+      const r = await this.opts.list(query);
+      return transform ? { ...r, items: trim(r.items) } : r;
+    }
+    const items: T[] = [];
+    let first: KubernetesListObject<T> | undefined;
+    let token: string | undefined;
+    do {
+      const page = await this.opts.list({ ...query, limit: pageSize, ...(token ? { _continue: token } : {}) });
+      first ??= page;
+      for (const o of trim(page.items)) items.push(o);
+      token = page.metadata?._continue || undefined;
+    } while (token);
+    // Every page of a paged list is one snapshot: the first page's resourceVersion is the list's.
+    return { ...first, metadata: { ...(first.metadata?.resourceVersion ? { resourceVersion: first.metadata.resourceVersion } : {}) }, items };
   }
 
   private async runInner(): Promise<void> {

@@ -14,6 +14,8 @@ export interface PodSideMetrics {
   /** Branch ENIs per phase across nodes. */
   branches(active: number, cooling: number): void;
   gcOrphans(count: number): void;
+  /** Nodes whose branch state is rebuilt and ready for allocations. */
+  stateNodes(count: number): void;
 }
 
 export function podSideMetrics(registry: Registry): PodSideMetrics {
@@ -38,6 +40,10 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
   const quota = counter(registry, { name: 'vpcrc_security_group_quota_exceeded_total', help: 'Pods whose matching policies give more groups than the per-interface quota' });
   const branches = gauge(registry, { name: 'vpcrc_branch_enis', help: 'Branch ENIs known to the controller by phase', labelNames: ['phase'] });
   const orphans = counter(registry, { name: 'vpcrc_branch_gc_orphans_total', help: 'Branch ENIs without a live pod found by the periodic GC pass' });
+  const stateNodes = gauge(registry, {
+    name: 'vpcrc_branch_state_nodes',
+    help: 'Nodes whose branch ENI state is rebuilt (from EC2 and pod annotations) and ready for allocations',
+  });
   return {
     timeToAnnotation: (s) => tta.observe(Math.max(0, s)),
     allocated: (n) => allocated.inc(n),
@@ -51,5 +57,6 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
       branches.set({ phase: 'cooling' }, cooling);
     },
     gcOrphans: (n) => orphans.inc(n),
+    stateNodes: (n) => stateNodes.set(n),
   };
 }

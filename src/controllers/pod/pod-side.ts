@@ -17,11 +17,14 @@ import { WorkQueue } from '../../kube/work-queue.js';
 import { startCniConfigWatcher } from '../config/cni-config-watcher.js';
 import type { ControllerContext, ControllerPart } from '../context.js';
 import { POD_INDEX_NODE, POD_INDEX_UID, SGP_INDEX_NAMESPACE, serviceAccountLabels } from '../informers.js';
+import type { TrunkInfo } from '../trunk-registry.js';
 import { BranchReleaser } from './branch-releaser.js';
 import { CapacityWaiters } from './capacity-waiters.js';
 import { annotatedEniIds, runGcPass } from './gc.js';
 import { podSideMetrics } from './metrics.js';
 import { NodeStates } from './node-states.js';
+import { TrunkBranchSource } from './branch-snapshot.js';
+import { describeTrunkBranches } from './rebuild.js';
 import { PodReconciler } from './pod-reconciler.js';
 
 export interface PodSideOptions {
@@ -73,8 +76,14 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     now,
   });
   const nodeStates = new NodeStates({
-    ec2,
     book,
+    branches: new TrunkBranchSource(
+      ec2,
+      settings.clusterName,
+      (trunkEniId) => describeTrunkBranches(ec2, trunkEniId),
+      (s, ms) => log.info({ branchEnis: s.eniCount, trunks: s.untakenTrunks(), ms }, 'branch ENIs of the cluster described for the rebuild'),
+    ),
+    rebuiltNodes: (n) => metrics.stateNodes(n),
     podsOnNode: (n) => informers.pods.byIndex(POD_INDEX_NODE, n),
     podByUid,
     handOver: (items) => releaser.handOver(items),
@@ -148,10 +157,11 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     // Rebuild the node's branch state now, not on its first pod: a burst of pods then costs only its
     // create + associate calls, and the first pod on each node does not wait for the describes.
     // (Only with a synced pod cache: the rebuild reads annotations from it.)
-    if (informers.pods.hasSynced()) {
-      void nodeStates.stateFor(info).catch((err: unknown) => log.debug({ err, node: info.nodeName }, 'early branch-state rebuild failed; the first pod retries it'));
-    }
+    if (informers.pods.hasSynced()) rebuildEarly(info);
   });
+  const rebuildEarly = (info: TrunkInfo): void => {
+    void nodeStates.stateFor(info).catch((err: unknown) => log.debug({ err, node: info.nodeName }, 'early branch-state rebuild failed; the first pod retries it'));
+  };
 
   let gcRunning: Promise<number> | undefined;
   const gcNow = (): Promise<number> => {
@@ -179,6 +189,8 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
 
   await Promise.all([informers.pods.waitForSync(), informers.policies.waitForSync(), informers.serviceAccounts.waitForSync()]);
   for (const p of informers.pods.list()) podQueue.add(objectKey(p), 'high');
+  // Trunks published before the pod cache synced: rebuild their state now (one snapshot for all).
+  for (const t of trunks.list()) rebuildEarly(t);
   podQueue.start();
   releaseQueue.start();
   const gcEvery = opts.gcIntervalMs ?? 300_000;

@@ -1,5 +1,6 @@
 // Rebuilding a node's branch state from what survives a restart: EC2 tags (trunk ID, VLAN, owning
-// pod) and pod annotations. Runs once per trunk before the first allocation on it.
+// pod) and pod annotations. Runs once per trunk before the first allocation on it, from the
+// cluster-wide snapshot (branch-snapshot.ts) or, for a trunk seen again, from its own describes.
 //
 // Each branch ENI tagged with the trunk is, in order:
 // - annotated on a live pod → that pod's (active);
@@ -8,19 +9,18 @@
 //   annotate) → adopted: recorded as that pod's, and its reconcile annotates with it;
 // - anything else → handed over for release; the release re-checks the owner with the API server
 //   before deleting (an informer cache can lag).
-import type { NetworkInterface } from '@aws-sdk/client-ec2';
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATION_POD_ENI, MAX_VLAN_ID, MIN_VLAN_ID, TAG_POD_NAME, TAG_POD_NAMESPACE, TAG_POD_UID, TAG_TRUNK_ENI_ID, TAG_VLAN_ID } from '../../apis/constants.js';
+import { ANNOTATION_POD_ENI, MAX_VLAN_ID, MIN_VLAN_ID, TAG_TRUNK_ENI_ID } from '../../apis/constants.js';
 import type { Ec2Gateway } from '../../aws/gateway.js';
 import { decodePodEniAnnotation, type PodEniEntry } from '../../domain/pod-eni-annotation.js';
 import type { Logger } from '../../observability/logger.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import type { BranchBook, ReleaseItem } from '../../domain/branch-book.js';
 import type { PodRef } from '../../domain/branch-state.js';
-import { TRUNK_ASSOCIATIONS_PAGE, tagOf } from './branch-eni-ops.js';
+import { TRUNK_ASSOCIATIONS_PAGE } from './branch-eni-ops.js';
+import { branchEniFacts, type BranchEniFacts, type TrunkBranches } from './branch-snapshot.js';
 
 export interface RebuildDeps {
-  ec2: Ec2Gateway;
   book: BranchBook;
   /** Pods on the node (from the cache). */
   podsOnNode(nodeName: string): V1Pod[];
@@ -42,26 +42,41 @@ export function podRef(pod: V1Pod): PodRef {
   return { uid: pod.metadata?.uid ?? '', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' };
 }
 
-function vlanOf(eni: NetworkInterface, entry: PodEniEntry | undefined): number | undefined {
-  const raw = tagOf(eni, TAG_VLAN_ID);
+function vlanOf(eni: BranchEniFacts, entry: PodEniEntry | undefined): number | undefined {
+  const raw = eni.vlanTag;
   const v = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : entry?.vlanId;
   return v !== undefined && v >= MIN_VLAN_ID && v <= MAX_VLAN_ID ? v : undefined;
 }
 
-export async function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo): Promise<RebuildResult> {
+/** The trunk's branch ENIs from its own describes (a trunk not in the start-up snapshot any more). */
+export async function describeTrunkBranches(ec2: Ec2Gateway, trunkEniId: string): Promise<TrunkBranches> {
+  // Both at once: the first allocation on the node waits for this.
+  const [enis, assocs] = await Promise.all([
+    ec2.describeNetworkInterfaces({ Filters: [{ Name: `tag:${TAG_TRUNK_ENI_ID}`, Values: [trunkEniId] }] }, { priority: 'background' }),
+    ec2.describeTrunkInterfaceAssociations(
+      { Filters: [{ Name: 'trunk-interface-association.trunk-interface-id', Values: [trunkEniId] }], MaxResults: TRUNK_ASSOCIATIONS_PAGE },
+      { priority: 'background' },
+    ),
+  ]);
+  const associations: TrunkBranches['associations'] = new Map();
+  for (const a of assocs) {
+    if (!a.BranchInterfaceId) continue;
+    associations.set(a.BranchInterfaceId, {
+      branchEniId: a.BranchInterfaceId,
+      ...(a.AssociationId ? { associationId: a.AssociationId } : {}),
+      ...(a.VlanId !== undefined ? { vlanId: a.VlanId } : {}),
+    });
+  }
+  return { enis: enis.map(branchEniFacts).filter((e): e is BranchEniFacts => e !== undefined), associations };
+}
+
+/** Records the trunk's branch ENIs in the book: each active for its live pod, or handed to release. */
+export function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo, found: TrunkBranches): RebuildResult {
   const book = deps.book;
   const now = (): number => deps.now();
   const nodeName = trunk.nodeName;
   const log = deps.logger.child({ node: nodeName, trunk: trunk.trunkEniId });
-  // Both at once: the first allocation on the node waits for this.
-  const [enis, assocs] = await Promise.all([
-    deps.ec2.describeNetworkInterfaces({ Filters: [{ Name: `tag:${TAG_TRUNK_ENI_ID}`, Values: [trunk.trunkEniId] }] }, { priority: 'background' }),
-    deps.ec2.describeTrunkInterfaceAssociations(
-      { Filters: [{ Name: 'trunk-interface-association.trunk-interface-id', Values: [trunk.trunkEniId] }], MaxResults: TRUNK_ASSOCIATIONS_PAGE },
-      { priority: 'background' },
-    ),
-  ]);
-  const assocByBranch = new Map(assocs.map((a) => [a.BranchInterfaceId ?? '', a]));
+  const { enis, associations: assocByBranch } = found;
 
   // ENI → (pod, index, entry) from the annotations of the node's pods.
   const annotated = new Map<string, { pod: V1Pod; index: number; entry: PodEniEntry }>();
@@ -80,16 +95,15 @@ export async function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo): Promise<
   const adoptedIndex = new Map<string, number>();
   const t = now();
   for (const eni of enis) {
-    const eniId = eni.NetworkInterfaceId;
-    if (!eniId) continue;
+    const eniId = eni.eniId;
     const ann = annotated.get(eniId);
     const assoc = assocByBranch.get(eniId);
-    const vlanId = vlanOf(eni, ann?.entry) ?? assoc?.VlanId;
+    const vlanId = vlanOf(eni, ann?.entry) ?? assoc?.vlanId;
     const base = {
       eniId,
-      ...(assoc?.AssociationId ? { associationId: assoc.AssociationId } : {}),
-      ...(eni.MacAddress ? { macAddress: eni.MacAddress } : {}),
-      ...(eni.PrivateIpAddress ? { privateIp: eni.PrivateIpAddress } : {}),
+      ...(assoc?.associationId ? { associationId: assoc.associationId } : {}),
+      ...(eni.macAddress ? { macAddress: eni.macAddress } : {}),
+      ...(eni.privateIp ? { privateIp: eni.privateIp } : {}),
     };
     let owner: { pod: V1Pod; index: number } | undefined;
     let live = false;
@@ -97,7 +111,7 @@ export async function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo): Promise<
       owner = ann;
       live = !isTerminal(ann.pod);
     } else {
-      const uid = tagOf(eni, TAG_POD_UID);
+      const uid = eni.podUid;
       const pod = uid ? deps.podByUid(uid) : undefined;
       if (pod && !isTerminal(pod) && !pod.metadata?.annotations?.[ANNOTATION_POD_ENI]) {
         const index = adoptedIndex.get(uid as string) ?? 0;
@@ -124,7 +138,7 @@ export async function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo): Promise<
     const item = book.releaseEni({
       eniId,
       nodeName,
-      ...(assoc?.AssociationId ? { associationId: assoc.AssociationId } : {}),
+      ...(assoc?.associationId ? { associationId: assoc.associationId } : {}),
       pod: owner ? podRef(owner.pod) : tagPod(eni),
       since: t,
       immediate: false,
@@ -132,10 +146,10 @@ export async function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo): Promise<
     });
     result.released.push(item);
   }
-  log.info({ enis: enis.length, active: result.active, adopted: result.adopted, released: result.released.length }, 'branch state rebuilt from EC2 and pod annotations');
+  if (enis.length > 0) log.info({ enis: enis.length, active: result.active, adopted: result.adopted, released: result.released.length }, 'branch state rebuilt from EC2 and pod annotations');
   return result;
 }
 
-function tagPod(eni: NetworkInterface): PodRef {
-  return { uid: tagOf(eni, TAG_POD_UID) ?? '', namespace: tagOf(eni, TAG_POD_NAMESPACE) ?? '', name: tagOf(eni, TAG_POD_NAME) ?? '' };
+function tagPod(eni: BranchEniFacts): PodRef {
+  return { uid: eni.podUid ?? '', namespace: eni.podNamespace ?? '', name: eni.podName ?? '' };
 }

@@ -64,10 +64,40 @@ interface Route {
   watchPath: boolean;
 }
 
+/**
+ * Test-only faults. `expireContinue`: the next `times` list requests for a resource that carry a
+ * continue token answer 410 Expired, as a real API server does when the list's snapshot was
+ * compacted between two pages (etcd keeps about 5 minutes of history).
+ */
+export class ListFaults {
+  private readonly expire = new Map<string, number>();
+  private readonly answered = new Map<string, number>();
+
+  expireContinue(resource: string, times: number): void {
+    if (!Number.isInteger(times) || times < 0) throw new Error(`expireContinue: times must be a whole number ≥ 0, got ${times}`);
+    this.expire.set(resource, times);
+  }
+
+  /** How many continue pages of a resource were answered 410 by this fault. */
+  expiredAnswered(resource: string): number {
+    return this.answered.get(resource) ?? 0;
+  }
+
+  /** Consumes one planned 410 for the resource, if any. */
+  takeExpire(resource: string): boolean {
+    const left = this.expire.get(resource) ?? 0;
+    if (left <= 0) return false;
+    this.expire.set(resource, left - 1);
+    this.answered.set(resource, (this.answered.get(resource) ?? 0) + 1);
+    return true;
+  }
+}
+
 export class ApiServer {
   private readonly snapshots = new Map<string, Snapshot>();
   private snapshotSeq = 0;
   private readonly watches = new Set<ServerResponse>();
+  readonly faults = new ListFaults();
 
   constructor(
     private readonly registry: Registry,
@@ -364,7 +394,7 @@ export class ApiServer {
       const decoded = decodeContinue(token);
       this.pruneSnapshots();
       const snap = this.snapshots.get(decoded.s);
-      if (!snap || snap.rv !== decoded.rv) {
+      if (!snap || snap.rv !== decoded.rv || this.faults.takeExpire(def.plural)) {
         throw gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
       }
       entries = snap.entries;

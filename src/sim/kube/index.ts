@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../observability/logger.js';
 import { Admission } from './admission.js';
-import { ApiServer } from './api-server.js';
+import { ApiServer, type ListFaults } from './api-server.js';
 import { Authenticator, generateTokens, type Tokens } from './auth.js';
 import { Registry } from './registry.js';
 import { Storage } from './store.js';
@@ -35,6 +35,8 @@ export interface LocalKube {
   tokens: Tokens;
   /** The serving certificate, to restart with the same CA. */
   tls: TlsMaterial;
+  /** Test-only faults of list requests (e.g. a continue token expiring mid-list: 410). */
+  faults: ListFaults;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startLocalKube(opts: LocalKubeOptions = {}): Promise<Local
     caPem: tls.certPem,
     tokens,
     tls,
+    faults: api.faults,
     async close() {
       if (closed) return;
       closed = true;
