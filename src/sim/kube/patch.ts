@@ -210,6 +210,11 @@ const STRATEGIC_LISTS: Record<string, Record<string, ListMeta>> = {
   ValidatingWebhookConfiguration: { webhooks: { mergeKey: 'name' } },
 };
 
+/** Object fields with patchStrategy=replace: a patch replaces them whole (policy/v1 PodDisruptionBudget's selector). */
+const REPLACED_MAPS: Record<string, ReadonlySet<string>> = {
+  PodDisruptionBudget: new Set(['spec.selector']),
+};
+
 export function listMetaFor(kind: string, path: string): ListMeta | undefined {
   return META_LISTS[path] ?? STRATEGIC_LISTS[kind]?.[path];
 }
@@ -258,6 +263,8 @@ function mergeMap(kind: string, path: string, original: JsonObject | undefined, 
     const p = join(path, k);
     if (v === null) {
       delete out[k];
+    } else if (isObject(v) && REPLACED_MAPS[kind]?.has(p)) {
+      out[k] = stripDirectives(v);
     } else if (isObject(v)) {
       const merged = mergeMap(kind, p, isObject(out[k]) ? (out[k]) : undefined, v);
       if (merged === undefined) delete out[k];

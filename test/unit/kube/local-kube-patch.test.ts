@@ -104,4 +104,20 @@ describe('strategic merge patch', () => {
     const out = applyStrategicMergePatch('Node', node, { status: { conditions: [{ type: 'Ready', status: 'True' }] } }) as any;
     expect(out.status.conditions).toEqual([{ type: 'Ready', status: 'True' }, { type: 'DiskPressure', status: 'False' }]);
   });
+
+  it('merges the containers of a Deployment template by name and the ports of a Service by port', () => {
+    const dep = { metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] } } } };
+    const out = applyStrategicMergePatch('Deployment', dep, { spec: { template: { spec: { containers: [{ name: 'b', image: 'b:2' }] } } } }) as any;
+    expect(out.spec.template.spec.containers).toEqual([{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:2' }]);
+    const svc = { metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }] } };
+    const ports = applyStrategicMergePatch('Service', svc, { spec: { ports: [{ port: 443, targetPort: 9443 }] } }) as any;
+    expect(ports.spec.ports).toEqual([{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 9443 }]);
+  });
+
+  it('replaces a PodDisruptionBudget selector whole (patchStrategy=replace), and merges other maps', () => {
+    const pdb = { metadata: { name: 'p', labels: { a: '1' } }, spec: { selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] } } };
+    const out = applyStrategicMergePatch('PodDisruptionBudget', pdb, { metadata: { labels: { b: '2' } }, spec: { selector: { matchLabels: { app: 'api' } } } }) as any;
+    expect(out.spec.selector).toEqual({ matchLabels: { app: 'api' } });
+    expect(out.metadata.labels).toEqual({ a: '1', b: '2' });
+  });
 });
