@@ -196,12 +196,8 @@ export async function main(argv: string[]): Promise<void> {
     // ---------------------------------------------------------------- nodes
     const joinStart = Date.now();
     const callsBeforeJoin = ec2Calls(await controller.metrics());
-    for (let added = 0; added < nodes; ) {
-      const n = Math.min(500, nodes - added);
-      await sandbox.addNodes(`${type}=${n}`);
-      added += n;
-      progress(`nodes registered: ${added}/${nodes}`);
-    }
+    await sandbox.addNodes(`${type}=${nodes}`);
+    progress(`nodes registered: ${nodes}`);
     const registeredMs = Date.now() - joinStart;
     let advertised = 0;
     let lastChange = Date.now();
@@ -220,7 +216,7 @@ export async function main(argv: string[]): Promise<void> {
     const joinMs = Date.now() - joinStart;
     const joinCalls = diffCalls(ec2Calls(await controller.metrics()), callsBeforeJoin);
     const world = sandbox.ec2.world;
-    const nodeList = (await core.listNode()).items.map((x) => ({
+    const nodeList = (await retry('list nodes', () => core.listNode())).items.map((x) => ({
       name: x.metadata?.name ?? '',
       instanceId: (x.spec?.providerID ?? '').split('/').pop() ?? '',
     }));
