@@ -66,6 +66,7 @@ import { silentLogger } from '../observability/logger.js';
 import { counter, histogram, type Registry } from '../observability/metrics.js';
 import { budgetKey, BUDGET_KEYS, SHARED_LIMITER_KEY, type BudgetKey, type Ec2Action, type LimiterKey } from './budgets.js';
 import { clientToken } from './client-token.js';
+import type { CallOptions, CreateOptions, Ec2Api, Ec2Pacing, TokenOptions } from './ec2-api.js';
 import { Ec2Error, toEc2Error, type Ec2ErrorClass } from './error-classes.js';
 import { defaultPacingConfig, effectiveBudgets, type PacingConfig, type Priority } from './pacing-config.js';
 import { Pacer, type KeyPacingState } from './pacer.js';
@@ -75,21 +76,6 @@ import { Pools } from './pools.js';
 export interface Ec2Sender {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's send is generic over every command
   send(command: any): Promise<any>;
-}
-
-export interface CallOptions {
-  priority: Priority;
-}
-
-/** Creates must say what they are for: the ClientToken is derived from it. */
-export interface CreateOptions extends CallOptions {
-  /** e.g. ['branch', cluster, podUid, '0'] or ['trunk', cluster, instanceId, generation]. */
-  purpose: readonly string[];
-}
-
-/** Optional idempotency for calls that accept a ClientToken but are safe without one. */
-export interface TokenOptions extends CallOptions {
-  purpose?: readonly string[];
 }
 
 export interface Ec2GatewayOptions {
@@ -119,7 +105,7 @@ interface GatewayMetrics {
   latency: (action: string, seconds: number) => void;
 }
 
-export class Ec2Gateway {
+export class Ec2Gateway implements Ec2Api, Ec2Pacing {
   private readonly client: Ec2Sender;
   private readonly pacer: Pacer;
   private readonly pools: Pools;

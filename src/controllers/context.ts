@@ -2,7 +2,7 @@
 // composition root (controller.ts) builds one of these; parts never construct clients,
 // loggers or registries of their own.
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Ec2Gateway } from '../aws/gateway.js';
+import type { Ec2Api, Ec2Pacing } from '../aws/ec2-api.js';
 import type { KubeClients } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { LimitsTable } from '../domain/instance-limits.js';
@@ -41,7 +41,7 @@ export interface ControllerContext {
   registry: Registry;
   kubeConfig: KubeConfig;
   kube: KubeClients;
-  ec2: Ec2Gateway;
+  ec2: Ec2Api & Ec2Pacing;
   events: EventRecorder;
   informers: ControllerInformers;
   limits: LimitsTable;

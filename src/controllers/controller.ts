@@ -87,6 +87,8 @@ export interface StartControllerOptions {
 
 export interface RunningController {
   ctx: ControllerContext;
+  /** The EC2 gateway behind ctx.ec2, for its per-action counters and pacing state (benchmarks, introspection). */
+  gateway: Ec2Gateway;
   /** The health/metrics server's base URL, when one runs. */
   healthUrl?: string;
   /** Set once the node side runs (after the lease is held, with leader election). */
@@ -284,6 +286,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
 
   return {
     ctx,
+    gateway: ec2,
     ...(health ? { healthUrl: health.address().url } : {}),
     nodeSide: () => nodeSide,
     podSide: () => podSide,

@@ -250,7 +250,7 @@ export async function runAlloc(o: AllocOptions): Promise<AllocResult> {
     await sleep(refillRealMs * 0.1);
     const refillWaitRealSeconds = (performance.now() - tRefill) / 1000;
 
-    const gw0 = controller.ctx.ec2.stats();
+    const gw0 = controller.gateway.stats();
     const tokensAtStart = Object.fromEntries(BURST_ACTIONS.map((a) => [a, sandbox.ec2.control.bucketTokens(a)]));
     sandbox.ec2.control.resetCounters();
     const times = await watchPodTimes(admin, NAMESPACE);
@@ -290,7 +290,7 @@ export async function runAlloc(o: AllocOptions): Promise<AllocResult> {
     const competitorCounts = await competitor?.stop();
     times.stop();
     const counters = sandbox.ec2.control.counterSnapshot();
-    const gw1 = controller.ctx.ec2.stats();
+    const gw1 = controller.gateway.stats();
 
     // The controller's calls: what EC2 counted in the burst minus what the competitor sent.
     const calls: AllocResult['calls'] = {};

@@ -4,7 +4,7 @@
 // the finalizer. ENIs still in use by a terminated instance (a trunk's branches while EC2 tears
 // the trunk down) become available shortly; they are waited for, within a bound.
 import type { V1Node } from '@kubernetes/client-node';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import { isNotFound as isEc2NotFound } from '../../aws/error-classes.js';
 import { CNINODE_FINALIZER, CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION, TAG_ENI_OWNER, TAG_ENI_OWNER_VALUE, TAG_INSTANCE_ID } from '../../apis/constants.js';
 import type { KubeClients } from '../../kube/client.js';
@@ -16,7 +16,7 @@ import type { CNINodeObject } from '../informers.js';
 
 export interface CniNodeCleanupDeps {
   kube: KubeClients;
-  ec2: Ec2Gateway;
+  ec2: Ec2Api;
   nodes: SupervisedInformer<V1Node>;
   cniNodes: SupervisedInformer<CNINodeObject>;
   /** Instance of a node as the node reconciler last knew it (a CNINode without our tag). */

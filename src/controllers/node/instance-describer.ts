@@ -4,12 +4,12 @@
 // within a short window are sent as one call with an `instance-id` filter: a filtered call is
 // metered in the larger describe bucket, and an instance that no longer exists is simply absent
 // instead of failing the whole batch with InvalidInstanceID.NotFound.
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { Priority } from '../../aws/pacing-config.js';
 import { instanceFactsFrom, type InstanceFacts } from './instance-facts.js';
 
 export interface InstanceDescriberOptions {
-  ec2: Pick<Ec2Gateway, 'describeInstances'>;
+  ec2: Pick<Ec2Api, 'describeInstances'>;
   /** How long to gather requests before sending. Default 20 ms. */
   windowMs?: number;
   /** Most instance IDs per call (EC2 allows up to 200 filter values). Default 100. */

@@ -4,7 +4,7 @@
 // so running it again is harmless; what must survive a restart lives in EC2 (the attached trunk,
 // its tags) and the Node (capacity, label), never only here.
 import type { V1Node } from '@kubernetes/client-node';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import { isNotFound as isEc2NotFound, toEc2Error } from '../../aws/error-classes.js';
 import { cniNodeFeatures, type CNINode } from '../../apis/cninode.js';
 import {
@@ -52,7 +52,7 @@ import { groupDriftMessage, subnetDriftMessage, trunkDrift, trunkTarget, type Tr
 export interface NodeReconcilerDeps {
   settings: ControllerSettings;
   kube: KubeClients;
-  ec2: Ec2Gateway;
+  ec2: Ec2Api;
   events: EventRecorder;
   limits: LimitsTable;
   trunks: TrunkRegistry;

@@ -3,7 +3,7 @@
 // when any step fails. Waiting for `attached` is not done here: the reconciler requeues and
 // looks again, so no worker is blocked on EC2's attachment time.
 import type { Tag } from '@aws-sdk/client-ec2';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import { isNotFound, toEc2Error } from '../../aws/error-classes.js';
 import {
   tagClusterKey,
@@ -64,7 +64,7 @@ export class TrunkCreationError extends Error {
  * and delete it; if the delete cannot happen yet (still detaching), the error's `leftover` names
  * what the caller must finish with `finishRollback`.
  */
-export async function createAndAttachTrunk(ec2: Ec2Gateway, input: CreateTrunkInput, log: Logger): Promise<CreatedTrunk> {
+export async function createAndAttachTrunk(ec2: Ec2Api, input: CreateTrunkInput, log: Logger): Promise<CreatedTrunk> {
   let eniId: string;
   try {
     const eni = await ec2.createNetworkInterface(
@@ -102,19 +102,19 @@ export async function createAndAttachTrunk(ec2: Ec2Gateway, input: CreateTrunkIn
   return { eniId, attachmentId };
 }
 
-export async function setDeleteOnTermination(ec2: Ec2Gateway, eniId: string, attachmentId: string): Promise<void> {
+export async function setDeleteOnTermination(ec2: Ec2Api, eniId: string, attachmentId: string): Promise<void> {
   await ec2.modifyNetworkInterfaceAttribute(
     { NetworkInterfaceId: eniId, Attachment: { AttachmentId: attachmentId, DeleteOnTermination: true } },
     { priority: 'trunk' },
   );
 }
 
-export async function setTrunkGroups(ec2: Ec2Gateway, eniId: string, groups: readonly string[]): Promise<void> {
+export async function setTrunkGroups(ec2: Ec2Api, eniId: string, groups: readonly string[]): Promise<void> {
   await ec2.modifyNetworkInterfaceAttribute({ NetworkInterfaceId: eniId, Groups: [...groups] }, { priority: 'background' });
 }
 
 /** Best effort now; returns what is still left (undefined = fully undone). */
-async function rollback(ec2: Ec2Gateway, what: { eniId: string; attachmentId?: string }, log: Logger): Promise<{ eniId: string; attachmentId?: string } | undefined> {
+async function rollback(ec2: Ec2Api, what: { eniId: string; attachmentId?: string }, log: Logger): Promise<{ eniId: string; attachmentId?: string } | undefined> {
   try {
     const done = await finishRollback(ec2, what);
     return done ? undefined : what;
@@ -128,7 +128,7 @@ async function rollback(ec2: Ec2Gateway, what: { eniId: string; attachmentId?: s
  * One step towards removing a half-made trunk: detach when attached, delete once available.
  * Returns true when the ENI is gone. Safe to call repeatedly (NotFound counts as done).
  */
-export async function finishRollback(ec2: Ec2Gateway, what: { eniId: string; attachmentId?: string }): Promise<boolean> {
+export async function finishRollback(ec2: Ec2Api, what: { eniId: string; attachmentId?: string }): Promise<boolean> {
   let enis;
   try {
     enis = await ec2.describeNetworkInterfaces({ NetworkInterfaceIds: [what.eniId] }, { priority: 'release' });

@@ -3,7 +3,7 @@
 // associations an earlier run left undone, and undo the bookkeeping of a failed step. They do the
 // EC2 calls and record the outcome in the book; the pod reconciler decides what to tell the user
 // and when to try again.
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { BranchBook } from '../../domain/branch-book.js';
 import type { BranchRecord, NodeBranchState, PodRef } from '../../domain/branch-state.js';
 import type { TrunkInfo } from '../trunk-registry.js';
@@ -13,7 +13,7 @@ import type { PodSideMetrics } from './metrics.js';
 import type { PodMemo } from './pod-memos.js';
 
 export interface AllocationDeps {
-  ec2: Ec2Gateway;
+  ec2: Ec2Api;
   clusterName: string;
   /** Cross-account setups: grant INSTANCE-ATTACH to this account. */
   permissionAccountId?: string | undefined;

@@ -17,7 +17,7 @@ import {
   tagClusterKey,
 } from '../../apis/constants.js';
 import { Ec2Error, isNotFound } from '../../aws/error-classes.js';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import type { PodRef } from '../../domain/branch-state.js';
 
@@ -95,7 +95,7 @@ export function branchPurpose(clusterName: string, podUid: string, index: number
  * CreateNetworkInterface → AssociateTrunkInterface → (CreateNetworkInterfacePermission). On a
  * failure after the create, the ENI is disassociated/deleted again; throws BranchCreateError.
  */
-export async function createBranch(ec2: Ec2Gateway, input: CreateBranchInput): Promise<CreatedBranch> {
+export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promise<CreatedBranch> {
   let eni: NetworkInterface;
   try {
     eni = await ec2.createNetworkInterface(
@@ -163,7 +163,7 @@ export async function createBranch(ec2: Ec2Gateway, input: CreateBranchInput): P
 }
 
 /** The unassociated ENI an earlier create made for this pod on this trunk under another VLAN, if any. */
-async function tokenEni(ec2: Ec2Gateway, input: CreateBranchInput): Promise<NetworkInterface | undefined> {
+async function tokenEni(ec2: Ec2Api, input: CreateBranchInput): Promise<NetworkInterface | undefined> {
   const found = await ec2.describeNetworkInterfaces(
     {
       Filters: [
@@ -181,7 +181,7 @@ async function tokenEni(ec2: Ec2Gateway, input: CreateBranchInput): Promise<Netw
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().join(' ') === [...b].sort().join(' ');
 
 /** Undo a create: returns the ENI ID when it could not be deleted (the caller keeps it for a later retry). */
-async function rollback(ec2: Ec2Gateway, eniId: string, associationId: string | undefined): Promise<string | undefined> {
+async function rollback(ec2: Ec2Api, eniId: string, associationId: string | undefined): Promise<string | undefined> {
   try {
     await releaseBranch(ec2, { eniId, associationId });
     return undefined;
@@ -194,7 +194,7 @@ async function rollback(ec2: Ec2Gateway, eniId: string, associationId: string | 
  * Disassociate (when an association is known or found) and delete. NotFound at either step counts
  * as done. Throws the Ec2Error of a failed step otherwise (the caller retries with backoff).
  */
-export async function releaseBranch(ec2: Ec2Gateway, target: { eniId: string; associationId?: string | undefined }): Promise<void> {
+export async function releaseBranch(ec2: Ec2Api, target: { eniId: string; associationId?: string | undefined }): Promise<void> {
   let associationId = target.associationId;
   if (!associationId) {
     const found = await ec2.describeTrunkInterfaceAssociations(

@@ -5,7 +5,7 @@
 // the ENI ID; the wiring (pod-side.ts) owns the queue and hands it `enqueue`.
 import type { V1Pod } from '@kubernetes/client-node';
 import { isNotFound as isEc2NotFound } from '../../aws/error-classes.js';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { BranchBook, ReleaseItem } from '../../domain/branch-book.js';
 import type { PodRef } from '../../domain/branch-state.js';
 import { isNotFound } from '../../kube/errors.js';
@@ -17,7 +17,7 @@ import type { PodSideMetrics } from './metrics.js';
 import { isTerminal } from './rebuild.js';
 
 export interface BranchReleaserDeps {
-  ec2: Ec2Gateway;
+  ec2: Ec2Api;
   book: BranchBook;
   /** The pod as the API server has it now (not the cache); rejects with a 404 ApiException when gone. */
   readPod(namespace: string, name: string): Promise<V1Pod>;

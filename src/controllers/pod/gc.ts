@@ -16,14 +16,14 @@ import {
   TAG_TRUNK_ENI_ID,
   tagClusterKey,
 } from '../../apis/constants.js';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { Logger } from '../../observability/logger.js';
 import type { BranchBook, ReleaseItem } from '../../domain/branch-book.js';
 import { tagOf } from './branch-eni-ops.js';
 import { isTerminal } from './rebuild.js';
 
 export interface GcDeps {
-  ec2: Ec2Gateway;
+  ec2: Ec2Api;
   clusterName: string;
   book: BranchBook;
   podByUid(uid: string): V1Pod | undefined;

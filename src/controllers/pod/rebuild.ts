@@ -11,7 +11,7 @@
 //   before deleting (an informer cache can lag).
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_POD_ENI, MAX_VLAN_ID, MIN_VLAN_ID, TAG_TRUNK_ENI_ID } from '../../apis/constants.js';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import { decodePodEniAnnotation, type PodEniEntry } from '../../domain/pod-eni-annotation.js';
 import type { Logger } from '../../observability/logger.js';
 import type { TrunkInfo } from '../trunk-registry.js';
@@ -49,7 +49,7 @@ function vlanOf(eni: BranchEniFacts, entry: PodEniEntry | undefined): number | u
 }
 
 /** The trunk's branch ENIs from its own describes (a trunk not in the start-up snapshot any more). */
-export async function describeTrunkBranches(ec2: Ec2Gateway, trunkEniId: string): Promise<TrunkBranches> {
+export async function describeTrunkBranches(ec2: Ec2Api, trunkEniId: string): Promise<TrunkBranches> {
   // Both at once: the first allocation on the node waits for this.
   const [enis, assocs] = await Promise.all([
     ec2.describeNetworkInterfaces({ Filters: [{ Name: `tag:${TAG_TRUNK_ENI_ID}`, Values: [trunkEniId] }] }, { priority: 'background' }),

@@ -2,30 +2,11 @@
 // purpose, and every rollback outcome the pod side relies on.
 import { describe, expect, it } from 'vitest';
 import { Ec2Error } from '../../../../src/aws/error-classes.js';
-import type { Ec2Gateway } from '../../../../src/aws/gateway.js';
+import { scriptedEc2 } from '../../helpers/scripted-ec2.js';
 import { BranchCreateError, createBranch, releaseBranch, type CreateBranchInput } from '../../../../src/controllers/pod/branch-eni-ops.js';
 
-type Step = (input: Record<string, unknown>) => unknown;
-
 /** A gateway whose methods answer from a script; every call is logged as [method, input, opts]. */
-function gateway(script: Partial<Record<string, Step>>) {
-  const calls: [string, Record<string, unknown>, Record<string, unknown>][] = [];
-  const handler = {
-    get(_t: object, method: string) {
-      return (input: Record<string, unknown>, opts: Record<string, unknown>) => {
-        calls.push([method, input, opts]);
-        const step = script[method];
-        if (!step) return Promise.reject(new Error(`unexpected call ${method}`));
-        try {
-          return Promise.resolve(step(input));
-        } catch (err) {
-          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      };
-    },
-  };
-  return { ec2: new Proxy({}, handler) as unknown as Ec2Gateway, calls, names: () => calls.map((c) => c[0]) };
-}
+const gateway = scriptedEc2;
 
 const err = (action: string, code: string, cls: Ec2Error['class']): Ec2Error => new Ec2Error({ action, code, class: cls, message: 'scripted' });
 

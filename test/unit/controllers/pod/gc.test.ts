@@ -1,21 +1,21 @@
 import type { NetworkInterface } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import type { Ec2Gateway } from '../../../../src/aws/gateway.js';
 import { BranchBook } from '../../../../src/domain/branch-book.js';
 import { runGcPass, type GcDeps } from '../../../../src/controllers/pod/gc.js';
 import { silentLogger } from '../../../../src/observability/logger.js';
+import { scriptedEc2 } from '../../helpers/scripted-ec2.js';
 
 const eni = (id: string, tags: Record<string, string>): NetworkInterface => ({ NetworkInterfaceId: id, TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
 const podTags = (uid: string) => ({ 'vpcresources.k8s.aws/pod-uid': uid, 'vpcresources.k8s.aws/pod-namespace': 'ns', 'vpcresources.k8s.aws/pod-name': `p-${uid}`, 'vpcresources.k8s.aws/trunk-eni-id': 'eni-trunk' });
 
 function deps(enis: NetworkInterface[], over: Partial<GcDeps> = {}): GcDeps & { filters: unknown[] } {
   const filters: unknown[] = [];
-  const ec2 = {
-    describeNetworkInterfaces: (input: { Filters?: unknown[] }) => {
+  const { ec2 } = scriptedEc2({
+    describeNetworkInterfaces: (input) => {
       filters.push(input.Filters);
-      return Promise.resolve(enis);
+      return enis;
     },
-  } as unknown as Ec2Gateway;
+  });
   return {
     ec2,
     filters,
