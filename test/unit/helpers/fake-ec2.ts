@@ -101,7 +101,7 @@ export class FakeEc2 implements Ec2Api {
   // ------------------------------------------------------------ reads
 
   async describeInstances(input: DescribeInstancesRequest, opts: CallOptions): Promise<Instance[]> {
-    this.enter('DescribeInstances', input, opts);
+    await this.enter('DescribeInstances', input, opts);
     const ids = input.InstanceIds ?? [...this.instances.keys()];
     return ids.flatMap((id) => {
       const i = this.instances.get(id);
@@ -121,13 +121,13 @@ export class FakeEc2 implements Ec2Api {
             Groups: e.Groups?.map((g) => ({ GroupId: g.GroupId })),
             Attachment: { ...e.Attachment },
           })),
-        } as Instance,
+        },
       ];
     });
   }
 
   async describeSubnets(input: DescribeSubnetsRequest, opts: CallOptions): Promise<Subnet[]> {
-    this.enter('DescribeSubnets', input, opts);
+    await this.enter('DescribeSubnets', input, opts);
     const ids = input.SubnetIds ?? [...this.subnets.keys()];
     const missing = ids.find((id) => !this.subnets.has(id));
     if (missing) throw this.error('DescribeSubnets', 'InvalidSubnetID.NotFound', `The subnet ID '${missing}' does not exist`);
@@ -135,12 +135,12 @@ export class FakeEc2 implements Ec2Api {
   }
 
   async describeSecurityGroups(input: DescribeSecurityGroupsRequest, opts: CallOptions): Promise<SecurityGroup[]> {
-    this.enter('DescribeSecurityGroups', input, opts);
+    await this.enter('DescribeSecurityGroups', input, opts);
     return (input.GroupIds ?? []).map((g) => ({ GroupId: g }));
   }
 
   async describeNetworkInterfaces(input: DescribeNetworkInterfacesRequest, opts: CallOptions): Promise<NetworkInterface[]> {
-    this.enter('DescribeNetworkInterfaces', input, opts);
+    await this.enter('DescribeNetworkInterfaces', input, opts);
     if (input.NetworkInterfaceIds?.length) {
       const missing = input.NetworkInterfaceIds.find((id) => !this.enis.has(id));
       if (missing) throw this.error('DescribeNetworkInterfaces', 'InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${missing}' does not exist`);
@@ -152,7 +152,7 @@ export class FakeEc2 implements Ec2Api {
   }
 
   async describeTrunkInterfaceAssociations(input: DescribeTrunkInterfaceAssociationsRequest, opts: CallOptions): Promise<TrunkInterfaceAssociation[]> {
-    this.enter('DescribeTrunkInterfaceAssociations', input, opts);
+    await this.enter('DescribeTrunkInterfaceAssociations', input, opts);
     return [...this.associations.values()]
       .filter((a) => !input.AssociationIds?.length || input.AssociationIds.includes(a.AssociationId ?? ''))
       .filter((a) =>
@@ -167,7 +167,7 @@ export class FakeEc2 implements Ec2Api {
   // ------------------------------------------------------------ mutations
 
   async createNetworkInterface(input: Omit<CreateNetworkInterfaceRequest, 'ClientToken'>, opts: CreateOptions): Promise<NetworkInterface> {
-    this.enter('CreateNetworkInterface', input, opts);
+    await this.enter('CreateNetworkInterface', input, opts);
     const token = JSON.stringify(opts.purpose);
     const params = JSON.stringify(input);
     const earlier = this.tokens.get(token);
@@ -195,7 +195,7 @@ export class FakeEc2 implements Ec2Api {
   }
 
   async attachNetworkInterface(input: AttachNetworkInterfaceRequest, opts: CallOptions): Promise<AttachNetworkInterfaceResult> {
-    this.enter('AttachNetworkInterface', input, opts);
+    await this.enter('AttachNetworkInterface', input, opts);
     const eni = this.eni('AttachNetworkInterface', input.NetworkInterfaceId);
     if (!input.InstanceId || !this.instances.has(input.InstanceId)) throw this.error('AttachNetworkInterface', 'InvalidInstanceID.NotFound', `The instance ID '${input.InstanceId}' does not exist`);
     const AttachmentId = this.id('eni-attach');
@@ -205,7 +205,7 @@ export class FakeEc2 implements Ec2Api {
   }
 
   async detachNetworkInterface(input: DetachNetworkInterfaceRequest, opts: CallOptions): Promise<void> {
-    this.enter('DetachNetworkInterface', input, opts);
+    await this.enter('DetachNetworkInterface', input, opts);
     const eni = [...this.enis.values()].find((e) => e.Attachment?.AttachmentId === input.AttachmentId);
     if (!eni) throw this.error('DetachNetworkInterface', 'InvalidAttachmentID.NotFound', `The attachment ID '${input.AttachmentId}' does not exist`);
     delete eni.Attachment;
@@ -213,14 +213,14 @@ export class FakeEc2 implements Ec2Api {
   }
 
   async modifyNetworkInterfaceAttribute(input: ModifyNetworkInterfaceAttributeRequest, opts: CallOptions): Promise<void> {
-    this.enter('ModifyNetworkInterfaceAttribute', input, opts);
+    await this.enter('ModifyNetworkInterfaceAttribute', input, opts);
     const eni = this.eni('ModifyNetworkInterfaceAttribute', input.NetworkInterfaceId);
     if (input.Groups) eni.Groups = input.Groups.map((g) => ({ GroupId: g }));
     if (input.Attachment?.DeleteOnTermination !== undefined && eni.Attachment) eni.Attachment.DeleteOnTermination = input.Attachment.DeleteOnTermination;
   }
 
   async deleteNetworkInterface(input: DeleteNetworkInterfaceRequest, opts: CallOptions): Promise<void> {
-    this.enter('DeleteNetworkInterface', input, opts);
+    await this.enter('DeleteNetworkInterface', input, opts);
     const eni = this.eni('DeleteNetworkInterface', input.NetworkInterfaceId);
     const associated = [...this.associations.values()].some((a) => a.BranchInterfaceId === eni.NetworkInterfaceId);
     if (eni.Attachment || associated) throw this.error('DeleteNetworkInterface', 'InvalidNetworkInterface.InUse', `Interface: [${eni.NetworkInterfaceId}] in use.`);
@@ -228,7 +228,7 @@ export class FakeEc2 implements Ec2Api {
   }
 
   async associateTrunkInterface(input: Omit<AssociateTrunkInterfaceRequest, 'ClientToken'>, opts: TokenOptions): Promise<TrunkInterfaceAssociation> {
-    this.enter('AssociateTrunkInterface', input, opts);
+    await this.enter('AssociateTrunkInterface', input, opts);
     this.eni('AssociateTrunkInterface', input.BranchInterfaceId);
     this.eni('AssociateTrunkInterface', input.TrunkInterfaceId);
     const taken = [...this.associations.values()].find((a) => a.TrunkInterfaceId === input.TrunkInterfaceId && a.VlanId === input.VlanId);
@@ -239,12 +239,12 @@ export class FakeEc2 implements Ec2Api {
   }
 
   async disassociateTrunkInterface(input: Omit<DisassociateTrunkInterfaceRequest, 'ClientToken'>, opts: TokenOptions): Promise<void> {
-    this.enter('DisassociateTrunkInterface', input, opts);
+    await this.enter('DisassociateTrunkInterface', input, opts);
     if (!this.associations.delete(input.AssociationId ?? '')) throw this.error('DisassociateTrunkInterface', 'InvalidAssociationID.NotFound', `The association ID '${input.AssociationId}' does not exist`);
   }
 
   async createTags(input: CreateTagsRequest, opts: CallOptions): Promise<void> {
-    this.enter('CreateTags', input, opts);
+    await this.enter('CreateTags', input, opts);
     for (const id of input.Resources ?? []) {
       const eni = this.eni('CreateTags', id);
       const tags = new Map((eni.TagSet ?? []).map((t) => [t.Key, t.Value]));
@@ -254,7 +254,7 @@ export class FakeEc2 implements Ec2Api {
   }
 
   async deleteTags(input: DeleteTagsRequest, opts: CallOptions): Promise<void> {
-    this.enter('DeleteTags', input, opts);
+    await this.enter('DeleteTags', input, opts);
     const drop = new Set((input.Tags ?? []).map((t) => t.Key));
     for (const id of input.Resources ?? []) {
       const eni = this.eni('DeleteTags', id);
@@ -263,18 +263,20 @@ export class FakeEc2 implements Ec2Api {
   }
 
   async createNetworkInterfacePermission(input: CreateNetworkInterfacePermissionRequest, opts: CallOptions): Promise<NetworkInterfacePermission | undefined> {
-    this.enter('CreateNetworkInterfacePermission', input, opts);
+    await this.enter('CreateNetworkInterfacePermission', input, opts);
     this.eni('CreateNetworkInterfacePermission', input.NetworkInterfaceId);
     return { NetworkInterfacePermissionId: this.id('eni-perm'), NetworkInterfaceId: input.NetworkInterfaceId, AwsAccountId: input.AwsAccountId, Permission: input.Permission };
   }
 
   // ------------------------------------------------------------ helpers
 
-  private enter(action: string, input: unknown, opts: CallOptions): void {
+  /** Record the call, yield once as a network call would (concurrent reconciles interleave), then fail it if asked. */
+  private async enter(action: string, input: unknown, opts: CallOptions): Promise<void> {
     this.calls.push({ action, input: structuredClone(input), opts });
     const queued = this.failures.get(action);
     const code = queued?.shift();
     if (queued && queued.length === 0) this.failures.delete(action);
+    await Promise.resolve();
     if (code) throw this.error(action, code, `injected ${code}`);
   }
 
