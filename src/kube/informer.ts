@@ -25,7 +25,7 @@ import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type Kube
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import { counter, gauge, type Registry } from '../observability/metrics.js';
-import { backoffDelay } from './work-queue.js';
+import { backoffDelay } from './backoff.js';
 
 export type ObjectHandler<T> = (obj: T) => void;
 export type UpdateHandler<T> = (obj: T, old: T | undefined) => void;

@@ -11,23 +11,31 @@
 // at a time; the 'high' lane (pod-start work) is always served before 'normal' and 'low' (cleanup).
 //
 // Reconcilers return a typed outcome and the mapping to a queue action lives in ONE place:
-// `decideAction()` below. A reconcile that throws is treated as `Outcome.retry(err)`.
+// `decideAction()` below. A reconcile that throws gets the outcome of the queue's `errorOutcome`
+// (the controller's one error map), by default `Outcome.retry(err)`.
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import { counter, gauge, histogram, type Registry } from '../observability/metrics.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { Fifo } from './fifo.js';
+
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 
 export type ReconcileOutcome =
   | { readonly kind: 'done' }
-  | { readonly kind: 'requeueAfter'; readonly delayMs: number }
+  | { readonly kind: 'requeueAfter'; readonly delayMs: number; readonly lane?: Lane }
   | { readonly kind: 'retry'; readonly error: unknown; readonly errorClass?: string; readonly minDelayMs?: number }
   | { readonly kind: 'terminal'; readonly error: unknown };
 
 /** Constructors for reconcile outcomes. */
 export const Outcome = {
   done: (): ReconcileOutcome => ({ kind: 'done' }),
-  /** Success, but look again later (e.g. waiting for an attachment, or a periodic check). */
-  requeueAfter: (delayMs: number): ReconcileOutcome => ({ kind: 'requeueAfter', delayMs }),
+  /**
+   * Success, but look again later (e.g. waiting for an attachment, or a periodic check), in `lane`
+   * when given (else the lane the key ran in): e.g. finishing a started trunk goes 'high', ahead
+   * of nodes not started yet. No reconciler enqueues its own key behind the queue's back.
+   */
+  requeueAfter: (delayMs: number, lane?: Lane): ReconcileOutcome => ({ kind: 'requeueAfter', delayMs, ...(lane ? { lane } : {}) }),
   /**
    * Failure worth retrying with per-key backoff. `errorClass` (e.g. an EC2 error class) labels the
    * metric; `minDelayMs` (e.g. `Ec2Error.retryAfterMs`) is a floor under the exponential delay.
@@ -44,20 +52,10 @@ export const Outcome = {
 export type Lane = 'high' | 'normal' | 'low';
 const LANES: readonly Lane[] = ['high', 'normal', 'low'];
 
-export interface BackoffPolicy {
-  /** First retry delay. Default 500 ms. */
-  baseMs: number;
-  /** Cap on the delay. Default 5 min. */
-  maxMs: number;
-  /** Fraction of the delay randomly taken off (0 = none, 0.2 = up to 20 % sooner). Default 0.2. */
-  jitter: number;
-}
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 300_000, jitter: 0.2 };
-
 /** What the queue does after a reconcile: the single mapping from outcomes. */
 export type QueueAction =
   | { readonly type: 'forget' }
-  | { readonly type: 'requeue'; readonly delayMs: number; readonly failure: boolean };
+  | { readonly type: 'requeue'; readonly delayMs: number; readonly failure: boolean; readonly lane?: Lane };
 
 /**
  * Map an outcome to a queue action. `failures` is the number of consecutive failures of this key
@@ -74,20 +72,13 @@ export function decideAction(
     case 'terminal':
       return { type: 'forget' };
     case 'requeueAfter':
-      return { type: 'requeue', delayMs: Math.max(0, outcome.delayMs), failure: false };
+      return { type: 'requeue', delayMs: Math.max(0, outcome.delayMs), failure: false, ...(outcome.lane ? { lane: outcome.lane } : {}) };
     case 'retry': {
       const exp = backoffDelay(failures, backoff, random);
       const floor = Math.min(outcome.minDelayMs ?? 0, backoff.maxMs);
       return { type: 'requeue', delayMs: Math.max(exp, floor), failure: true };
     }
   }
-}
-
-/** base * 2^(n-1), capped, minus up to `jitter` of it. */
-export function backoffDelay(failures: number, p: BackoffPolicy, random: () => number = Math.random): number {
-  const n = Math.max(1, failures);
-  const raw = Math.min(p.maxMs, p.baseMs * 2 ** Math.min(n - 1, 40));
-  return Math.round(raw * (1 - p.jitter * random()));
 }
 
 export interface ReconcileContext {
@@ -108,8 +99,11 @@ export interface WorkQueueOptions<K extends string = string> {
   /** Injected for tests; default Date.now / Math.random. */
   now?: () => number;
   random?: () => number;
-  /** Turn a thrown error into retry hints; default reads `class`/`errorClass` and `retryAfterMs` if present. */
-  classifyError?: (err: unknown) => { errorClass?: string; minDelayMs?: number };
+  /**
+   * The outcome of a reconcile that threw: the controller's one error map (controllers/error-map.ts)
+   * in production. Default: a plain retry (the queue does not guess at error shapes).
+   */
+  errorOutcome?: (err: unknown) => ReconcileOutcome;
   /** Start paused (call `start()` once caches have synced). Default false. */
   paused?: boolean;
 }
@@ -155,14 +149,6 @@ function makeMetrics(registry: Registry | undefined, name: string): Metrics {
 
 function noop(): void {}
 
-function defaultClassify(err: unknown): { errorClass?: string; minDelayMs?: number } {
-  if (typeof err !== 'object' || err === null) return {};
-  const e = err as { class?: unknown; errorClass?: unknown; retryAfterMs?: unknown };
-  const cls = typeof e.class === 'string' ? e.class : typeof e.errorClass === 'string' ? e.errorClass : undefined;
-  const delay = typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined;
-  return { ...(cls ? { errorClass: cls } : {}), ...(delay !== undefined ? { minDelayMs: delay } : {}) };
-}
-
 export class WorkQueue<K extends string = string> {
   readonly name: string;
   private readonly concurrency: number;
@@ -180,7 +166,7 @@ export class WorkQueue<K extends string = string> {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly classify: (err: unknown) => { errorClass?: string; minDelayMs?: number };
+  private readonly errorOutcome: (err: unknown) => ReconcileOutcome;
   private paused: boolean;
   private stopping = false;
 
@@ -192,7 +178,7 @@ export class WorkQueue<K extends string = string> {
     this.log = (opts.logger ?? silentLogger()).child({ queue: opts.name });
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
-    this.classify = opts.classifyError ?? defaultClassify;
+    this.errorOutcome = opts.errorOutcome ?? ((err) => Outcome.retry(err));
     this.paused = opts.paused ?? false;
   }
 
@@ -329,7 +315,7 @@ export class WorkQueue<K extends string = string> {
     try {
       outcome = await this.opts.reconcile(key, { failures: prior, logger: this.log.child({ key }) });
     } catch (err) {
-      outcome = { kind: 'retry', error: err, ...this.classify(err) };
+      outcome = this.errorOutcome(err);
     }
     this.metrics.outcome(outcome.kind, (this.now() - start) / 1000);
     const failures = outcome.kind === 'retry' ? prior + 1 : 0;
@@ -347,7 +333,7 @@ export class WorkQueue<K extends string = string> {
     }
     this.processing.delete(key);
     this.metrics.inFlight(this.processing.size);
-    if (action.type === 'requeue' && !this.stopping) this.addAfter(key, action.delayMs, lane);
+    if (action.type === 'requeue' && !this.stopping) this.addAfter(key, action.delayMs, action.lane ?? lane);
     // Dirtied while running: it runs again now (in its lane), after the delayed add if any was due sooner.
     const d = this.dirty.get(key);
     if (d) this.dirtyWhileRunning--;

@@ -8,9 +8,6 @@ import type { Ec2Api } from '../../aws/ec2-api.js';
 import { isNotFound as isEc2NotFound, toEc2Error } from '../../aws/error-classes.js';
 import { cniNodeFeatures, type CNINode } from '../../apis/cninode.js';
 import {
-  CNINODE_GROUP,
-  CNINODE_PLURAL,
-  CNINODE_VERSION,
   LABEL_HAS_TRUNK_ATTACHED,
   MESSAGE_NODE_TRUNK_INITIATED,
   messageControllerVersion,
@@ -30,46 +27,42 @@ import { resolveEniConfig, type EniConfigResolution } from '../../domain/eniconf
 import type { LimitsTable } from '../../domain/instance-limits.js';
 import { nodeEligibility } from '../../domain/node-eligibility.js';
 import { planTrunkPlacement } from '../../domain/trunk-placement.js';
-import type { KubeClients } from '../../kube/client.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../kube/errors.js';
 import { eventTarget, type EventRecorder } from '../../kube/events.js';
 import type { SupervisedInformer } from '../../kube/informer.js';
-import { mergePatchCustomObject, mergePatchNode, mergePatchNodeStatus } from '../../kube/patch.js';
 import { Outcome, type ReconcileContext, type ReconcileOutcome } from '../../kube/work-queue.js';
 import type { Logger } from '../../observability/logger.js';
 import { CONTROLLER_VERSION } from '../../version.js';
 import type { ControllerSettings } from '../context.js';
 import { explainEc2Failure } from '../failure-causes.js';
+import { outcomeOf } from '../error-map.js';
 import type { CNINodeObject, ENIConfigObject } from '../informers.js';
 import type { TrunkInfo, TrunkRegistry } from '../trunk-registry.js';
 import { cniNodePatch, newCniNode } from '../cninode/cninode-spec.js';
 import { InstanceDescriber } from './instance-describer.js';
 import { findTrunk, usedDeviceIndexes, type AttachedInterface, type InstanceFacts } from './instance-facts.js';
 import type { NodeMetrics, NodeState } from './node-metrics.js';
+import type { NodeWrites } from './node-writes.js';
+import { SubnetCache } from './subnet-cache.js';
 import { createAndAttachTrunk, finishRollback, setDeleteOnTermination, setTrunkGroups, TrunkCreationError } from './trunk-ec2.js';
 import { groupDriftMessage, subnetDriftMessage, trunkDrift, trunkTarget, type TrunkTarget } from './trunk-target.js';
 
 export interface NodeReconcilerDeps {
   settings: ControllerSettings;
-  kube: KubeClients;
+  /** Writes to the API server (kubeNodeWrites in production). */
+  writes: NodeWrites;
   ec2: Ec2Api;
-  events: EventRecorder;
-  limits: LimitsTable;
-  trunks: TrunkRegistry;
-  nodes: SupervisedInformer<V1Node>;
-  cniNodes: SupervisedInformer<CNINodeObject>;
-  eniConfigs: SupervisedInformer<ENIConfigObject>;
+  events: Pick<EventRecorder, 'normal' | 'warning'>;
+  limits: Pick<LimitsTable, 'get'>;
+  trunks: Pick<TrunkRegistry, 'publish' | 'remove'>;
+  nodes: Pick<SupervisedInformer<V1Node>, 'get'>;
+  cniNodes: Pick<SupervisedInformer<CNINodeObject>, 'get'>;
+  eniConfigs: Pick<SupervisedInformer<ENIConfigObject>, 'get'>;
   metrics: NodeMetrics;
   logger: Logger;
   /** First look at a new attachment after this long; doubles per look up to 8×. Default 1 s
    *  (EC2 attaches in about that time; sooner only spends DescribeInstances calls). */
   attachPollMs?: number;
-  /**
-   * Look at a node again soon, ahead of nodes not started yet (the node queue's high lane): a trunk
-   * being attached is advertised as soon as it is, not after every other node's creation when
-   * hundreds join at once. Without it, a plain requeue.
-   */
-  followUp?: (nodeName: string, delayMs: number) => void;
   /** A node stuck without a free interface slot is looked at again after this long. Default 60 s. */
   slotRecheckMs?: number;
   now?: () => number;
@@ -100,19 +93,11 @@ interface NodeRecord {
   failedByRetries?: boolean;
 }
 
-interface SubnetInfo {
-  subnetId: string;
-  cidr: string;
-  v6Cidr?: string;
-  availabilityZone: string;
-}
-
 const targetKey = (t: TrunkTarget): string => `${t.subnetId}|${[...t.groups].sort().join(',')}`;
 
 export class NodeReconciler {
   private readonly records = new Map<string, NodeRecord>();
-  /** Subnet CIDRs never change: one lookup per subnet, shared by concurrent reconciles. */
-  private readonly subnets = new Map<string, Promise<SubnetInfo>>();
+  private readonly subnets: SubnetCache;
   private readonly now: () => number;
   private readonly attachPollMs: number;
   private readonly slotRecheckMs: number;
@@ -120,6 +105,7 @@ export class NodeReconciler {
 
   constructor(private readonly d: NodeReconcilerDeps) {
     this.describer = new InstanceDescriber({ ec2: d.ec2 });
+    this.subnets = new SubnetCache(d.ec2);
     this.now = d.now ?? Date.now;
     this.attachPollMs = d.attachPollMs ?? 1_000;
     this.slotRecheckMs = d.slotRecheckMs ?? 60_000;
@@ -165,7 +151,7 @@ export class NodeReconciler {
 
     if (rec.rollback) {
       const gone = await finishRollback(this.d.ec2, rec.rollback);
-      if (!gone) return this.later(name, this.attachPollMs * 2);
+      if (!gone) return this.later(this.attachPollMs * 2);
       log.info({ eniId: rec.rollback.eniId }, 'half-made trunk removed');
       rec.rollback = undefined;
     }
@@ -211,7 +197,7 @@ export class NodeReconciler {
     if (rec.pendingCreate) {
       // Created by us but not shown by DescribeInstances yet: look at the ENI itself.
       const settled = await this.pendingVisible(rec);
-      if (!settled) return this.later(name, this.pollDelay(rec.pendingCreate.polls++));
+      if (!settled) return this.later(this.pollDelay(rec.pendingCreate.polls++));
     }
     return this.createTrunk(node, rec, facts, target, resolution, log);
   }
@@ -243,10 +229,9 @@ export class NodeReconciler {
 
   private async ensureCniNode(node: V1Node, cni: CNINode | undefined, instanceId: string): Promise<void> {
     const wants = { node, clusterName: this.d.settings.clusterName, instanceId };
-    const ref = { group: CNINODE_GROUP, version: CNINODE_VERSION, plural: CNINODE_PLURAL, name: node.metadata?.name ?? '' };
     if (!cni) {
       try {
-        await this.d.kube.custom.createClusterCustomObject({ group: ref.group, version: ref.version, plural: ref.plural, body: newCniNode(wants) });
+        await this.d.writes.createCniNode(newCniNode(wants));
       } catch (err) {
         // The CNI created it meanwhile: the informer brings it and the node is reconciled again.
         if (!isAlreadyExists(err) && !isConflict(err)) throw err;
@@ -256,7 +241,7 @@ export class NodeReconciler {
     const patch = cniNodePatch(cni, wants);
     if (!patch) return;
     try {
-      await mergePatchCustomObject(this.d.kube.custom, ref, patch);
+      await this.d.writes.patchCniNode(node.metadata?.name ?? '', patch);
     } catch (err) {
       // A newer CNINode is on its way through the informer; the node is reconciled again then.
       if (isConflict(err) || isNotFound(err)) return;
@@ -326,7 +311,7 @@ export class NodeReconciler {
     rec.warned.delete(REASON_INSUFFICIENT_INTERFACE_SLOTS);
     this.setState(name, rec, 'initializing');
 
-    const subnet = await this.subnet(target.subnetId);
+    const subnet = await this.subnets.get(target.subnetId);
     if (subnet.availabilityZone !== facts.availabilityZone) {
       this.setState(name, rec, 'failed');
       this.warnOnce(
@@ -356,7 +341,7 @@ export class NodeReconciler {
       log.info({ eniId: created.eniId, deviceIndex: placement.deviceIndex, subnetId: target.subnetId, groups: target.groups }, 'trunk created and attached');
       rec.pendingCreate = { eniId: created.eniId, at: this.now(), polls: 0 };
       rec.createdHere = true;
-      return this.later(name, this.attachPollMs);
+      return this.later(this.attachPollMs);
     } catch (err) {
       const cause = err instanceof TrunkCreationError ? err.cause : err;
       if (err instanceof TrunkCreationError && err.step !== 'create') {
@@ -367,7 +352,7 @@ export class NodeReconciler {
       this.setState(name, rec, 'failed');
       this.warnOnce(node, rec, REASON_NODE_TRUNK_FAILED_INIT, `Failed to create the trunk interface: ${explainEc2Failure(e).message}`);
       log.warn({ err: e.message, class: e.class }, 'trunk creation failed');
-      return Outcome.retry(e, { errorClass: e.class, minDelayMs: e.retryAfterMs });
+      return outcomeOf(e);
     }
   }
 
@@ -383,7 +368,7 @@ export class NodeReconciler {
     rec.pendingCreate = undefined;
     if (trunk.attachmentStatus === 'attaching') {
       this.setState(name, rec, 'initializing');
-      return this.later(name, this.pollDelay(rec.attachPolls++));
+      return this.later(this.pollDelay(rec.attachPolls++));
     }
     rec.attachPolls = 0;
     if (trunk.attachmentStatus !== 'attached') {
@@ -420,7 +405,7 @@ export class NodeReconciler {
     this.d.metrics.drift('groups', name, stillDrifting);
     if (!stillDrifting) rec.warned.delete(REASON_TRUNK_SECURITY_GROUP_DRIFT);
 
-    const subnet = await this.subnet(trunk.subnetId);
+    const subnet = await this.subnets.get(trunk.subnetId);
     const created = rec.state !== 'ready';
     rec.trunk = {
       nodeName: name,
@@ -450,11 +435,11 @@ export class NodeReconciler {
     const want = String(t.branchLimit);
     const capacity = (node.status?.capacity ?? {}) as Record<string, string>;
     if (capacity[RESOURCE_POD_ENI] !== want) {
-      await mergePatchNodeStatus(this.d.kube.core, name, { status: { capacity: { [RESOURCE_POD_ENI]: want } } });
+      await this.d.writes.patchNodeStatus(name, { status: { capacity: { [RESOURCE_POD_ENI]: want } } });
       log.info({ capacity: want }, 'pod-eni capacity advertised');
     }
     if (node.metadata?.labels?.[LABEL_HAS_TRUNK_ATTACHED] !== 'true') {
-      await mergePatchNode(this.d.kube.core, name, { metadata: { labels: { [LABEL_HAS_TRUNK_ATTACHED]: 'true' } } });
+      await this.d.writes.patchNode(name, { metadata: { labels: { [LABEL_HAS_TRUNK_ATTACHED]: 'true' } } });
     }
     if (rec.state !== 'ready') rec.warned.delete(REASON_NODE_TRUNK_FAILED_INIT);
     this.setState(name, rec, 'ready');
@@ -471,29 +456,13 @@ export class NodeReconciler {
 
   // ------------------------------------------------------------------ helpers
 
-  private subnet(subnetId: string): Promise<SubnetInfo> {
-    let p = this.subnets.get(subnetId);
-    if (!p) {
-      p = this.lookupSubnet(subnetId);
-      // A failed lookup is not remembered: the next reconcile asks again.
-      p.catch(() => this.subnets.delete(subnetId));
-      this.subnets.set(subnetId, p);
-    }
-    return p;
-  }
-
-  private async lookupSubnet(subnetId: string): Promise<SubnetInfo> {
-    const found = await this.d.ec2.describeSubnets({ SubnetIds: [subnetId] }, { priority: 'trunk' });
-    const s = found.find((x) => x.SubnetId === subnetId);
-    if (!s?.CidrBlock || !s.AvailabilityZone) throw toEc2Error('DescribeSubnets', { name: 'InvalidSubnetID.NotFound', message: `The subnet ID '${subnetId}' does not exist` });
-    const v6 = s.Ipv6CidrBlockAssociationSet?.find((a) => a.Ipv6CidrBlockState?.State === 'associated')?.Ipv6CidrBlock;
-    return { subnetId, cidr: s.CidrBlock, availabilityZone: s.AvailabilityZone, ...(v6 ? { v6Cidr: v6 } : {}) };
-  }
-
-  private later(name: string, delayMs: number): ReconcileOutcome {
-    if (!this.d.followUp) return Outcome.requeueAfter(delayMs);
-    this.d.followUp(name, delayMs);
-    return Outcome.done();
+  /**
+   * Look at a node again soon, ahead of nodes not started yet (the node queue's high lane): a trunk
+   * being attached is advertised as soon as it is, not after every other node's creation when
+   * hundreds join at once.
+   */
+  private later(delayMs: number): ReconcileOutcome {
+    return Outcome.requeueAfter(delayMs, 'high');
   }
 
   private pollDelay(n: number): number {

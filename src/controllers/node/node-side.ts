@@ -4,10 +4,12 @@
 import { CNINODE_FINALIZER } from '../../apis/constants.js';
 import { WorkQueue } from '../../kube/work-queue.js';
 import type { ControllerContext, ControllerPart } from '../context.js';
+import { outcomeOf } from '../error-map.js';
 import { reconcileCniNodeCleanup } from '../cninode/cleanup.js';
 import { nodeMetrics } from './node-metrics.js';
 import { reportingNodeFailures } from './node-failures.js';
 import { NodeReconciler } from './node-reconciler.js';
+import { kubeNodeWrites } from './node-writes.js';
 import { nodeChangeMatters, nodesUsingEniConfig } from './node-watch.js';
 
 export interface NodeSideOptions {
@@ -31,7 +33,7 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
   const { nodes, cniNodes, eniConfigs } = ctx.informers;
   const reconciler = new NodeReconciler({
     settings: ctx.settings,
-    kube: ctx.kube,
+    writes: kubeNodeWrites(ctx.kube),
     ec2: ctx.ec2,
     events: ctx.events,
     limits: ctx.limits,
@@ -42,8 +44,6 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
     metrics: nodeMetrics(ctx.registry),
     logger: log,
     ...(opts.attachPollMs !== undefined ? { attachPollMs: opts.attachPollMs } : {}),
-    // Finishing a started trunk (attachment poll, rollback) goes ahead of nodes not started yet.
-    followUp: (name, delayMs) => queue.addAfter(name, delayMs, 'high'),
   });
   const queue: WorkQueue = new WorkQueue({
     name: 'node',
@@ -54,6 +54,7 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
       markFailed: (name) => reconciler.markFailed(name),
       clearFailed: (name) => reconciler.clearFailed(name),
     }),
+    errorOutcome: outcomeOf,
     registry: ctx.registry,
     logger: log,
     paused: true,
@@ -64,6 +65,7 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
     concurrency: 4,
     reconcile: (key, rc) =>
       reconcileCniNodeCleanup({ kube: ctx.kube, ec2: ctx.ec2, nodes, cniNodes, instanceOf: (n) => reconciler.instanceOf(n) }, key, rc),
+    errorOutcome: outcomeOf,
     registry: ctx.registry,
     logger: log.child({ controller: 'cninode-cleanup' }),
     paused: true,

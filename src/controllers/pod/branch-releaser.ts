@@ -11,6 +11,7 @@ import type { PodRef } from '../../domain/branch-state.js';
 import { isNotFound } from '../../kube/errors.js';
 import { Outcome, type ReconcileOutcome } from '../../kube/work-queue.js';
 import type { Logger } from '../../observability/logger.js';
+import { outcomeOf } from '../error-map.js';
 import { releaseBranch } from './branch-eni-ops.js';
 import type { CapacityWaiters } from './capacity-waiters.js';
 import type { PodSideMetrics } from './metrics.js';
@@ -78,7 +79,7 @@ export class BranchReleaser {
     } catch (err) {
       if (!isEc2NotFound(err)) {
         metrics.releaseFailure();
-        return Outcome.retry(err);
+        return outcomeOf(err);
       }
     }
     book.gone(eniId, item.nodeName);

@@ -35,6 +35,7 @@ import { objectKey, splitKey } from '../../kube/informer.js';
 import { Outcome, type ReconcileOutcome } from '../../kube/work-queue.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ControllerSettings } from '../context.js';
+import { outcomeOf } from '../error-map.js';
 import type { SecurityGroupPolicyObject } from '../informers.js';
 import type { SecurityGroupPolicy } from '../../apis/security-group-policy.js';
 import type { GroupResolution } from '../../domain/policy-groups.js';
@@ -225,8 +226,7 @@ export class PodReconciler {
       );
     }
     deps.logger.warn({ pod: objectKey(pod), err: cause }, 'branch ENI allocation failed; retrying with backoff');
-    const hints = err instanceof BranchCreateError ? { ...(err.class ? { errorClass: err.class } : {}), ...(err.retryAfterMs !== undefined ? { minDelayMs: err.retryAfterMs } : {}) } : {};
-    return Outcome.retry(err, hints);
+    return outcomeOf(err);
   }
 
   private async annotate(pod: V1Pod, key: string, uid: string, trunk: TrunkInfo, records: readonly BranchRecord[]): Promise<ReconcileOutcome> {
@@ -245,7 +245,7 @@ export class PodReconciler {
     } catch (err) {
       // Adopted ENIs rebuilt without MAC/IP cannot be described to the CNI: replace them.
       deps.releaser.releasePod(podRef(pod), trunk.nodeName, true);
-      return Outcome.retry(err);
+      return outcomeOf(err);
     }
     const { namespace, name } = splitKey(key);
     try {
@@ -261,7 +261,7 @@ export class PodReconciler {
       }
       deps.metrics.allocationFailure('annotate');
       deps.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ENI_ANNOTATION_FAILED, messageBranchAnnotationFailed(messageOf(err)));
-      return Outcome.retry(err);
+      return outcomeOf(err);
     }
     deps.events.normal(eventTarget('Pod', pod), REASON_RESOURCE_ALLOCATED, messageResourceAllocated(json));
     const memo = this.memos.get(uid);

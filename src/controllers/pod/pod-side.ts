@@ -16,6 +16,7 @@ import { mergePatchPod } from '../../kube/patch.js';
 import { WorkQueue } from '../../kube/work-queue.js';
 import { startCniConfigWatcher } from '../config/cni-config-watcher.js';
 import type { ControllerContext, ControllerPart } from '../context.js';
+import { outcomeOf } from '../error-map.js';
 import { POD_INDEX_NODE, POD_INDEX_UID, SGP_INDEX_NAMESPACE, serviceAccountLabels } from '../informers.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import { BranchReleaser } from './branch-releaser.js';
@@ -113,6 +114,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     name: 'pod',
     concurrency: opts.podWorkers ?? 32,
     reconcile: (key) => reconciler.reconcile(key),
+    errorOutcome: outcomeOf,
     registry: ctx.registry,
     logger: log,
     paused: true,
@@ -121,6 +123,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     name: 'branch-release',
     concurrency: opts.releaseWorkers ?? 8,
     reconcile: (eniId) => releaser.reconcile(eniId),
+    errorOutcome: outcomeOf,
     registry: ctx.registry,
     logger: log,
     paused: true,

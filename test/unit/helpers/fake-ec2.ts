@@ -36,7 +36,7 @@ import { toEc2Error } from '../../../src/aws/error-classes.js';
 export interface FakeCall {
   action: string;
   input: unknown;
-  opts: CallOptions;
+  opts: TokenOptions;
 }
 
 export interface FakeInstance {

@@ -138,11 +138,12 @@ describe('WorkQueue', () => {
     expect(q.pendingDelayed()).toBe(0);
   });
 
-  it('honours a class delay hint from a thrown error (e.g. Ec2Error.retryAfterMs)', async () => {
+  it('honours the delay its error map gives a thrown error (e.g. Ec2Error.retryAfterMs)', async () => {
     let calls = 0;
     const q = new WorkQueue({
       name: 't',
       backoff: noJitter,
+      errorOutcome: (err) => Outcome.retry(err, { errorClass: 'quota', minDelayMs: 600 }),
       reconcile: async () => {
         calls++;
         if (calls === 1) throw Object.assign(new Error('no addresses'), { class: 'quota', retryAfterMs: 600 });
@@ -240,5 +241,37 @@ describe('WorkQueue', () => {
     expect(text).toContain('vpcrc_workqueue_reconcile_duration_seconds_count{name="pods",outcome="retry"} 1');
     expect(text).toContain('vpcrc_workqueue_depth{name="pods"} 0');
     expect(text).toContain('vpcrc_workqueue_in_flight{name="pods"} 0');
+  });
+});
+
+describe('WorkQueue: an outcome names its lane', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('requeueAfter(T, lane) runs the key again after T in that lane, ahead of keys in lower lanes', async () => {
+    const order: string[] = [];
+    let first = true;
+    const q = new WorkQueue({
+      name: 't',
+      concurrency: 1,
+      reconcile: async (key) => {
+        order.push(key);
+        if (key === 'a' && first) {
+          first = false;
+          return Outcome.requeueAfter(100, 'high');
+        }
+        // Keep the worker busy so that 'a' and 'b' wait together.
+        if (key === 'slow') await new Promise((r) => setTimeout(r, 200));
+        return Outcome.done();
+      },
+    });
+    q.add('a', 'low');
+    await vi.advanceTimersByTimeAsync(0);
+    q.add('slow', 'normal');
+    await vi.advanceTimersByTimeAsync(0);
+    q.add('b', 'normal');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(order).toEqual(['a', 'slow', 'a', 'b']);
+    expect(decideAction(Outcome.requeueAfter(5, 'high'), 0, DEFAULT_BACKOFF)).toEqual({ type: 'requeue', delayMs: 5, failure: false, lane: 'high' });
   });
 });

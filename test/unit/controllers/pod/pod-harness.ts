@@ -61,7 +61,7 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
   const metricCalls: string[] = [];
   let clock = 1_000_000;
   const now = (): number => clock;
-  const patchErrors: unknown[] = [];
+  const patchErrors: Error[] = [];
   const apiPods = new Map<string, V1Pod | Error>();
   const metrics: PodSideMetrics = {
     timeToAnnotation: () => metricCalls.push('timeToAnnotation'),
@@ -117,7 +117,7 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     trunk: (n) => trunks.get(n),
     patchPod: (namespace, name, body) => {
       const err = patchErrors.shift();
-      if (err) return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      if (err) return Promise.reject(err);
       patches.push({ namespace, name, body: body as (typeof patches)[number]['body'] });
       return Promise.resolve();
     },

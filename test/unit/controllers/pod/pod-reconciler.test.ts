@@ -180,7 +180,7 @@ describe('PodReconciler: failures and rollback', () => {
     expect((await h.reconcile(k)).kind).toBe('retry');
     expect(h.ec2.branchEnis()).toEqual([]);
     expect(await h.reconcile(k)).toEqual({ kind: 'done' });
-    const purposes = h.ec2.calls.filter((c) => c.action === 'CreateNetworkInterface').map((c) => JSON.stringify((c.opts as { purpose: string[] }).purpose));
+    const purposes = h.ec2.calls.filter((c) => c.action === 'CreateNetworkInterface').map((c) => JSON.stringify(c.opts.purpose));
     expect(purposes).toHaveLength(2);
     expect(purposes[0]).not.toBe(purposes[1]);
     expect(h.ec2.branchEnis()).toHaveLength(1);
