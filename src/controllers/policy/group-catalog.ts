@@ -7,13 +7,13 @@
 //   catalog.onChange(() => requeue...);  catalog.start();
 //   catalog.resolve(policy.spec.securityGroups, quota)  // → { ok, groups } | { ok: false, reason, message }
 import type { PolicySecurityGroups } from '../../apis/security-group-policy.js';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import { resolvePolicyGroups, type GroupFacts, type GroupResolution } from '../../domain/policy-groups.js';
 import type { Logger } from '../../observability/logger.js';
 import { counter, gauge, type Registry } from '../../observability/metrics.js';
 
 export interface GroupCatalogDeps {
-  ec2: Pick<Ec2Gateway, 'describeSecurityGroups' | 'describeSubnets'>;
+  ec2: Pick<Ec2Api, 'describeSecurityGroups' | 'describeSubnets'>;
   /** The cluster's VPC when configured; otherwise found from the subnet of a trunk. */
   vpcId?: string;
   /** The subnet of any ready trunk (undefined while there is none). */

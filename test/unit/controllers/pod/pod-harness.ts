@@ -10,6 +10,7 @@ import { NodeStates } from '../../../../src/controllers/pod/node-states.js';
 import { PodReconciler } from '../../../../src/controllers/pod/pod-reconciler.js';
 import type { TrunkInfo } from '../../../../src/controllers/trunk-registry.js';
 import { BranchBook } from '../../../../src/domain/branch-book.js';
+import { resolvePolicyGroups } from '../../../../src/domain/policy-groups.js';
 import { silentLogger } from '../../../../src/observability/logger.js';
 import { FakeEc2 } from '../../helpers/fake-ec2.js';
 
@@ -113,6 +114,8 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     },
     pod: (k) => pods.get(k),
     policies: (ns) => policies.filter((p) => p.metadata?.namespace === ns),
+    // Only group IDs in these tests: no catalog of the VPC's groups is needed to resolve them.
+    resolvePolicyGroups: (p) => resolvePolicyGroups(p.spec.securityGroups, [], opts.quota ?? 5),
     serviceAccountLabels: () => ({}),
     trunk: (n) => trunks.get(n),
     patchPod: (namespace, name, body) => {
