@@ -24,7 +24,7 @@ import {
   TAG_TRUNK_ENI_ID,
   TAG_VLAN_ID,
 } from '../../apis/constants.js';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import { TRUNK_ASSOCIATIONS_PAGE } from './branch-eni-ops.js';
 
 /** What the rebuild needs of a branch ENI. */
@@ -76,7 +76,7 @@ export class BranchSnapshot {
   ) {}
 
   /** Describes every branch ENI this controller owns in the cluster, and their associations. */
-  static async load(ec2: Ec2Gateway, clusterName: string): Promise<BranchSnapshot> {
+  static async load(ec2: Ec2Api, clusterName: string): Promise<BranchSnapshot> {
     const [enis, assocs] = await Promise.all([
       ec2.describeNetworkInterfaces(
         {
@@ -142,7 +142,7 @@ export class TrunkBranchSource {
   private readonly seen = new Set<string>();
 
   constructor(
-    private readonly ec2: Ec2Gateway,
+    private readonly ec2: Ec2Api,
     private readonly clusterName: string,
     private readonly describeOne: (trunkEniId: string) => Promise<TrunkBranches>,
     private readonly onLoaded: (s: BranchSnapshot, ms: number) => void = () => {},

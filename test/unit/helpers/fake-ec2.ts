@@ -302,6 +302,7 @@ function matchesEni(e: NetworkInterface, f: Filter): boolean {
     const key = name.slice(4);
     return (e.TagSet ?? []).some((t) => t.Key === key && values.includes(t.Value ?? ''));
   }
+  if (name === 'tag-key') return (e.TagSet ?? []).some((t) => values.includes(t.Key ?? ''));
   if (name === 'description') return values.includes(e.Description ?? '');
   if (name === 'status') return values.includes(e.Status ?? '');
   if (name === 'subnet-id') return values.includes(e.SubnetId ?? '');

@@ -7,6 +7,8 @@ import { BranchReleaser } from '../../../../src/controllers/pod/branch-releaser.
 import { CapacityWaiters } from '../../../../src/controllers/pod/capacity-waiters.js';
 import type { PodSideMetrics } from '../../../../src/controllers/pod/metrics.js';
 import { NodeStates } from '../../../../src/controllers/pod/node-states.js';
+import { TrunkBranchSource } from '../../../../src/controllers/pod/branch-snapshot.js';
+import { describeTrunkBranches } from '../../../../src/controllers/pod/rebuild.js';
 import { PodReconciler } from '../../../../src/controllers/pod/pod-reconciler.js';
 import type { TrunkInfo } from '../../../../src/controllers/trunk-registry.js';
 import { BranchBook } from '../../../../src/domain/branch-book.js';
@@ -74,6 +76,7 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     quotaExceeded: () => metricCalls.push('quotaExceeded'),
     branches: () => undefined,
     gcOrphans: () => undefined,
+    stateNodes: () => undefined,
   };
   const book = new BranchBook();
   const capacity = new CapacityWaiters();
@@ -96,8 +99,9 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     now,
   });
   const nodeStates = new NodeStates({
-    ec2,
     book,
+    branches: new TrunkBranchSource(ec2, 'c1', (trunkEniId) => describeTrunkBranches(ec2, trunkEniId)),
+    rebuiltNodes: () => undefined,
     podsOnNode: (n) => [...pods.values()].filter((p) => p.spec?.nodeName === n),
     podByUid: (uid) => [...pods.values()].find((p) => p.metadata?.uid === uid),
     handOver: (items) => releaser.handOver(items),

@@ -70,7 +70,7 @@ describe('PodReconciler: allocation', () => {
         SubnetId: 'subnet-1',
         Groups: ['sg-0000000a'],
         Description: 'aws-k8s-branch-eni',
-        TagSpecifications: [{ ResourceType: 'network-interface', Tags: [{ Key: 'vpcresources.k8s.aws/trunk-eni-id', Value: 'eni-trunk' }, { Key: 'vpcresources.k8s.aws/vlan-id', Value: '4' }, { Key: 'vpcresources.k8s.aws/pod-uid', Value: 'uid-a' }] }],
+        TagSpecifications: [{ ResourceType: 'network-interface', Tags: [{ Key: 'eks:eni:owner', Value: 'eks-vpc-resource-controller' }, { Key: 'kubernetes.io/cluster/c1', Value: 'owned' }, { Key: 'vpcresources.k8s.aws/trunk-eni-id', Value: 'eni-trunk' }, { Key: 'vpcresources.k8s.aws/vlan-id', Value: '4' }, { Key: 'vpcresources.k8s.aws/pod-uid', Value: 'uid-a' }] }],
       },
       { priority: 'pod-start', purpose: ['earlier'] },
     );
