@@ -7,7 +7,8 @@ import type { LevelWithSilent } from 'pino';
 import { DEFAULT_CONTROLLER_IDENTITIES, MAX_SECURITY_GROUPS_PER_INTERFACE } from '../apis/constants.js';
 import { resolveEc2Endpoint } from '../aws/ec2-client.js';
 import { pacingFromFlags, type PacingFlags } from '../aws/pacing-config.js';
-import { startController, type StartControllerOptions } from '../controllers/controller.js';
+import { loadLimits, startController, type StartControllerOptions } from '../controllers/controller.js';
+import { EXIT_USAGE } from './exit-codes.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { FailurePolicy } from '../webhooks/registration.js';
@@ -226,9 +227,11 @@ export function registerControllerCommand(parent: Command): void {
       try {
         opts = controllerOptionsFromFlags(flags);
         kubeConfig = loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
+        // A bad limits file is bad input like a bad flag value: checked here, before anything starts.
+        loadLimits(flags.instanceLimitsFile);
       } catch (err) {
         console.error(`vpcrc controller: ${(err as Error).message}`);
-        process.exit(2);
+        process.exit(EXIT_USAGE);
       }
       const level = (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? (flags.logLevel as LevelWithSilent);
       const logger = createLogger({ level, name: 'vpc-resource-controller' });

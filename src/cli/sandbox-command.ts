@@ -7,12 +7,16 @@ import { loadSandboxConfigFile, parseNodesSpec, parseSecurityGroupList, resolveS
 import { runDemo } from '../sim/sandbox/demo.js';
 import { startSandbox, type ControllerStarter } from '../sim/sandbox/sandbox.js';
 import { sandboxControllerStarter } from '../controllers/controller.js';
+import { parseAddress } from './controller-command.js';
+import { UsageError } from './exit-codes.js';
 
 export interface SandboxCommandDeps {
   /** The real controller; without it the sandbox runs as with --no-controller. */
   controllerStarter?: ControllerStarter;
   /** The controller for --demo: allows the short demo cooldown (default: the real controller with minCooldownSeconds DEMO_COOLDOWN_SECONDS). */
   demoControllerStarter?: ControllerStarter;
+  /** The real controller serving /metrics, /healthz, /readyz at an address (--metrics-address). */
+  controllerStarterWithHealth?: (health: { host: string; port: number }) => ControllerStarter;
 }
 
 /** The demo shows a release within seconds; only the demo's controller accepts a cooldown below 30 s. */
@@ -41,7 +45,11 @@ const asArg =
 
 export function registerSandboxCommand(
   program: Command,
-  deps: SandboxCommandDeps = { controllerStarter: sandboxControllerStarter(), demoControllerStarter: sandboxControllerStarter({ settings: { minCooldownSeconds: DEMO_COOLDOWN_SECONDS } }) },
+  deps: SandboxCommandDeps = {
+    controllerStarter: sandboxControllerStarter(),
+    demoControllerStarter: sandboxControllerStarter({ settings: { minCooldownSeconds: DEMO_COOLDOWN_SECONDS } }),
+    controllerStarterWithHealth: (health) => sandboxControllerStarter({ health }),
+  },
 ): void {
   program
     .command('sandbox')
@@ -57,6 +65,7 @@ export function registerSandboxCommand(
     .option('--time-scale <x>', 'run EC2 delays and throttle refills this many times faster', positiveNumber)
     .option('--cluster-name <name>', 'cluster name used in tags (default sandbox)')
     .option('--security-groups <ids>', 'security groups of your account to create in the local EC2 under the same IDs (default: the ones docs/examples use)', asArg(parseSecurityGroupList))
+    .option('--metrics-address <addr>', "serve the sandbox controller's /metrics, /healthz and /readyz here (host:port, port 0 = any free port)", asArg((v) => parseAddress('--metrics-address', v)))
     .option('--config <file>', 'YAML file with the same settings (flags override it)')
     .option('--demo', 'play the security-groups-for-pods story (policy, webhook, branch ENI, release) and print it; exits when done')
     .option('--keep-running', 'with --demo: keep the sandbox running afterwards')
@@ -66,7 +75,12 @@ export function registerSandboxCommand(
       // the controller's dependencies; in the local sandbox (pinned SDK, design.md) it is noise.
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const given = (name: string): unknown => (cmd.getOptionValueSource(name) === 'cli' ? flags[name] : undefined);
-      const file = typeof flags.config === 'string' ? loadSandboxConfigFile(flags.config) : {};
+      let file: ReturnType<typeof loadSandboxConfigFile> | Record<string, never> = {};
+      try {
+        if (typeof flags.config === 'string') file = loadSandboxConfigFile(flags.config);
+      } catch (err) {
+        throw new UsageError(`vpcrc sandbox: ${(err as Error).message}`);
+      }
       const fromFlags: Partial<SandboxSettings> = {
         nodes: given('nodes') as SandboxSettings['nodes'] | undefined,
         customNetworking: given('customNetworking') as boolean | undefined,
@@ -83,8 +97,16 @@ export function registerSandboxCommand(
       const settings = resolveSettings(file, fromFlags);
       const logger = createLogger({ level: (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? (flags.logLevel as LevelWithSilent), name: 'sandbox' });
       let controller: ControllerStarter | undefined;
+      let healthUrl: string | undefined;
       if (settings.controller && flags.demo && deps.demoControllerStarter) controller = deps.demoControllerStarter;
-      else if (settings.controller && deps.controllerStarter) controller = deps.controllerStarter;
+      else if (settings.controller && flags.metricsAddress && deps.controllerStarterWithHealth) {
+        const starter = deps.controllerStarterWithHealth(flags.metricsAddress as { host: string; port: number });
+        controller = async (env) => {
+          const started = await starter(env);
+          healthUrl = (started as { controller?: { healthUrl?: string } }).controller?.healthUrl;
+          return started;
+        };
+      } else if (settings.controller && deps.controllerStarter) controller = deps.controllerStarter;
       else if (settings.controller) console.log('controller: not included in this build yet; running as with --no-controller');
 
       const sandbox = await startSandbox({
@@ -104,6 +126,8 @@ export function registerSandboxCommand(
       console.log(`KUBECONFIG=${sandbox.kubeconfigPath}`);
       console.log(`AWS_ENDPOINT_URL_EC2=${sandbox.ec2.endpoint}`);
       console.log(`nodes: ${sandbox.nodeNames().length} (${settings.nodes.map((g) => `${g.instanceType}=${g.count}`).join(',')}), region ${sandbox.region}, VPC ${sandbox.vpcId}`);
+      if (healthUrl) console.log(`controller metrics: ${healthUrl}/metrics (also /healthz, /readyz)`);
+      else if (flags.metricsAddress) console.log(`controller metrics: none (${flags.demo ? '--metrics-address applies without --demo' : 'no controller runs'})`);
       console.log(`security groups: ${[`${sandbox.defaultSecurityGroupId} (VPC default)`, ...settings.securityGroups].join(', ')}`);
       if (flags.demo) {
         try {
