@@ -70,6 +70,8 @@ export const REASON_INVALID_SECURITY_GROUP_POLICY = 'InvalidSecurityGroupPolicy'
 export const REASON_EC2_THROTTLED = 'EC2Throttled';
 /** On a SecurityGroupPolicy: a group it names by name or tag is not in the cluster's VPC. */
 export const REASON_SECURITY_GROUPS_NOT_FOUND = 'SecurityGroupsNotFound';
+/** On a pod: its branch ENI is a warm one reused, with no EC2 call (issue 14). */
+export const REASON_BRANCH_ENI_REUSED = 'BranchENIReused';
 /** On a pod: its running branch ENI got a new group set in place (live policies). */
 export const REASON_SECURITY_GROUPS_UPDATED = 'SecurityGroupsUpdated';
 /** On a pod: no policy selects it any more, but its branch ENI stays until the pod restarts. */
@@ -102,6 +104,8 @@ export const TAG_VLAN_ID = 'vpcresources.k8s.aws/vlan-id';
 export const TAG_POD_NAMESPACE = 'vpcresources.k8s.aws/pod-namespace';
 export const TAG_POD_NAME = 'vpcresources.k8s.aws/pod-name';
 export const TAG_POD_UID = 'vpcresources.k8s.aws/pod-uid';
+/** (ours) On a branch ENI kept warm for reuse after its pod left (value `true`). */
+export const TAG_WARM = 'vpcresources.k8s.aws/warm';
 export const TRUNK_ENI_DESCRIPTION = 'aws-k8s-trunk-eni';
 export const BRANCH_ENI_DESCRIPTION = 'aws-k8s-branch-eni';
 export const MIN_VLAN_ID = 1;
@@ -111,6 +115,9 @@ export const MAX_VLAN_ID = 120;
 export const CNI_CONFIGMAP_NAMESPACE = 'kube-system';
 export const CNI_CONFIGMAP_NAME = 'amazon-vpc-cni';
 export const CONFIG_KEY_BRANCH_ENI_COOLDOWN = 'branch-eni-cooldown';
+/** (ours) Seconds a branch ENI is kept warm for reuse after its cooldown; 0 turns reuse off. */
+export const CONFIG_KEY_BRANCH_ENI_WARM = 'branch-eni-warm-seconds';
+export const DEFAULT_BRANCH_ENI_WARM_SECONDS = 180;
 export const DEFAULT_BRANCH_ENI_COOLDOWN_SECONDS = 60;
 export const MIN_BRANCH_ENI_COOLDOWN_SECONDS = 30;
 export const LEADER_ELECTION_NAMESPACE = 'kube-system';

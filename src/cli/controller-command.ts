@@ -36,6 +36,9 @@ export interface ControllerFlags extends PacingFlags {
   controllerIdentity?: string[];
   eniPermissionAccountId?: string;
   branchEniCooldown?: string;
+  branchEniWarmTime?: string;
+  branchEniReuseWait?: string;
+  livePolicyUpdates?: boolean;
   webhooks?: boolean;
   webhookPort?: string;
   webhookHost?: string;
@@ -149,6 +152,9 @@ export function controllerOptionsFromFlags(flags: ControllerFlags, env: NodeJS.P
       controllerIdentities: flags.controllerIdentity?.length ? [...flags.controllerIdentity] : [...DEFAULT_CONTROLLER_IDENTITIES],
       ...(flags.eniPermissionAccountId ? { eniPermissionAccountId: flags.eniPermissionAccountId } : {}),
       ...(flags.branchEniCooldown !== undefined ? { defaultCooldownSeconds: intIn('--branch-eni-cooldown', flags.branchEniCooldown, 30, 86_400) } : {}),
+      ...(flags.branchEniWarmTime !== undefined ? { branchEniWarmSeconds: intIn('--branch-eni-warm-time', flags.branchEniWarmTime, 0, 86_400) } : {}),
+      ...(flags.branchEniReuseWait !== undefined ? { branchEniReuseWaitSeconds: intIn('--branch-eni-reuse-wait', flags.branchEniReuseWait, 0, 3_600) } : {}),
+      ...(flags.livePolicyUpdates === false ? { livePolicyUpdates: false } : {}),
     },
     ec2: { region, ...(endpoint ? { endpoint } : {}), pacing },
     health,
@@ -204,6 +210,9 @@ export function registerControllerCommand(parent: Command): void {
     .option('--controller-identity <user>', 'identity allowed to write the pod-eni annotation (repeatable; default the reference\'s three)', collect)
     .option('--eni-permission-account-id <id>', 'cross-account only: grant this account INSTANCE-ATTACH on branch ENIs')
     .option('--branch-eni-cooldown <seconds>', 'cooldown when the amazon-vpc-cni ConfigMap does not set one (default 60, min 30)')
+    .option('--branch-eni-warm-time <seconds>', 'keep a branch ENI warm for reuse this long after its cooldown when the ConfigMap key branch-eni-warm-seconds is not set (default 180; 0 = reuse off)')
+    .option('--branch-eni-reuse-wait <seconds>', 'with reuse on: a new pod may wait this long for a cooling ENI of its groups on its node instead of creating one (default 0)')
+    .option('--no-live-policy-updates', "do not update a running pod's branch ENI groups in place when its policies change")
     .option('--pod-workers <n>', 'pod reconciles at once (default 32; EC2 pacing is the real limit)')
     .option('--release-workers <n>', 'branch ENI releases at once (default 8)')
     .option('--gc-interval-seconds <s>', 'period of the pass that deletes owned branch ENIs whose pod is gone (default 300; 0 = off)')

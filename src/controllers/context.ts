@@ -31,6 +31,12 @@ export interface ControllerSettings {
   eniPermissionAccountId?: string;
   /** How long a branch ENI outlives its pod unless the amazon-vpc-cni ConfigMap says otherwise. */
   defaultCooldownSeconds: number;
+  /** How long a branch ENI is kept warm for reuse after its cooldown unless the ConfigMap says otherwise (0 = off; default 180). */
+  branchEniWarmSeconds?: number;
+  /** With reuse on: how long a new pod may wait for a cooling ENI of its groups on its node instead of creating one (default 0: never). */
+  branchEniReuseWaitSeconds?: number;
+  /** Update a running pod's branch ENI groups in place when its policies change (default on). */
+  livePolicyUpdates?: boolean;
   /** Floor under branch-eni-cooldown (default 30, the product's floor); only tests and demos lower it. */
   minCooldownSeconds?: number;
 }

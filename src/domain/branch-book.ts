@@ -47,7 +47,8 @@ export class BranchBook {
     for (const r of cur.all()) {
       this.unhold(r.pod, nodeName);
       const existing = this.releases.get(r.eniId);
-      const item: ReleaseItem = existing ?? { eniId: r.eniId, nodeName, pod: r.pod, since: now, immediate: false, orphan: false, ...(r.associationId ? { associationId: r.associationId } : {}) };
+      // A warm ENI served its cooldown already: it goes at once.
+      const item: ReleaseItem = existing ?? { eniId: r.eniId, nodeName, pod: r.pod, since: now, immediate: r.phase === 'warm', orphan: false, ...(r.associationId ? { associationId: r.associationId } : {}) };
       this.releases.set(r.eniId, item);
       out.push(item);
     }
@@ -135,6 +136,48 @@ export class BranchBook {
     if (this.releases.has(eniId)) return true;
     for (const s of this.nodes.values()) if (s.get(eniId)) return true;
     return false;
+  }
+
+  /**
+   * A released ENI whose cooldown is served turns warm on its node (still recorded, no longer
+   * waiting for release, no longer held by its old pod). False when it cannot (see makeWarm).
+   */
+  makeWarm(eniId: string, until: number, now: number): boolean {
+    const item = this.releases.get(eniId);
+    if (!item) return false;
+    const state = this.nodes.get(item.nodeName);
+    const rec = state?.get(eniId);
+    if (!state || !rec || !state.makeWarm(eniId, until, now)) return false;
+    this.releases.delete(eniId);
+    if (state.recordsFor((p) => p.uid === rec.pod.uid).every((r) => r.phase === 'warm')) this.unhold(rec.pod, item.nodeName);
+    return true;
+  }
+
+  /** A warm ENI of exactly `groups` on the node, now the pod's (no EC2 call needed); undefined when none. */
+  takeWarm(nodeName: string, groups: readonly string[], pod: PodRef, index: number, now = 0): BranchRecord | undefined {
+    const rec = this.nodes.get(nodeName)?.takeWarm(groups, pod, index, now);
+    if (!rec) return undefined;
+    const key = `${pod.namespace}/${pod.name}`;
+    let m = this.holdings.get(key);
+    if (!m) this.holdings.set(key, (m = new Map<string, string>()));
+    m.set(pod.uid, nodeName);
+    return rec;
+  }
+
+  /** The node holding a warm ENI, and the record; undefined when the ENI is not warm. */
+  warm(eniId: string): { nodeName: string; record: BranchRecord } | undefined {
+    for (const [nodeName, s] of this.nodes) {
+      const r = s.get(eniId);
+      if (r) return r.phase === 'warm' ? { nodeName, record: r } : undefined;
+    }
+    return undefined;
+  }
+
+  /** Warm ENIs per node. */
+  warmByNode(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [nodeName, s] of this.nodes) out.set(nodeName, s.counts().warm);
+    return out;
   }
 
   totals(): { active: number; cooling: number } {

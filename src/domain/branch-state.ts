@@ -27,11 +27,26 @@ export interface BranchRecord {
   index: number;
   macAddress?: string;
   privateIp?: string;
-  /** 'active': serving (or about to serve) its pod; 'cooling': waiting for deletion. */
-  phase: 'active' | 'cooling';
+  /** The ENI's security groups as set in EC2 (at create, at a live update, or as described after a restart). */
+  groups?: readonly string[];
+  /**
+   * 'active': serving (or about to serve) its pod; 'cooling': waiting for deletion (or to turn warm);
+   * 'warm': its pod is gone and its cooldown served, kept associated for a new pod with the same groups.
+   */
+  phase: 'active' | 'cooling' | 'warm';
   /** When a cooling ENI may be deleted (ms since epoch). */
   releaseAt?: number;
+  /** When a warm ENI expires (ms since epoch). */
+  warmUntil?: number;
+  /** When a warm ENI last turned warm: the least recently used one is evicted first. */
+  warmSince?: number;
+  /** A pod (UID) waiting for this cooling ENI to turn warm, and until when the claim holds. */
+  claimedBy?: string;
+  claimUntil?: number;
 }
+
+/** The key of a group set: a warm ENI is only ever reused for exactly the same set. */
+export const groupSetKey = (groups: readonly string[]): string => [...new Set(groups)].sort().join(' ');
 
 export interface TrunkRef {
   trunkEniId: string;
@@ -163,13 +178,100 @@ export class NodeBranchState {
       .map((r) => ({ ...r }));
   }
 
-  counts(): { active: number; cooling: number; reserved: number; free: number } {
+  counts(): { active: number; cooling: number; warm: number; reserved: number; free: number } {
     let active = 0;
     let cooling = 0;
+    let warm = 0;
     for (const r of this.byEni.values()) {
       if (r.phase === 'active') active++;
+      else if (r.phase === 'warm') warm++;
       else cooling++;
     }
-    return { active, cooling, reserved: this.reserved.size, free: this.free };
+    return { active, cooling, warm, reserved: this.reserved.size, free: this.free };
+  }
+
+  // ---------------------------------------------------------------- warm ENIs (issue 14)
+
+  /**
+   * A cooling ENI whose cooldown is served turns warm until `until`: it keeps its VLAN and its
+   * association, and waits for a pod with exactly its groups. False when it is not cooling, or its
+   * groups or association are unknown (it cannot be handed to a pod without an EC2 call).
+   */
+  makeWarm(eniId: string, until: number, now: number): boolean {
+    const r = this.byEni.get(eniId);
+    if (!r || r.phase !== 'cooling' || !r.groups || !r.associationId || !r.macAddress || !r.privateIp) return false;
+    r.phase = 'warm';
+    r.warmUntil = until;
+    r.warmSince = now;
+    delete r.releaseAt;
+    return true;
+  }
+
+  /**
+   * Hand a warm ENI of exactly `groups` to a pod (the most recently warmed one: its IP's ARP and
+   * conntrack state on the node is the oldest news). Undefined when there is none.
+   */
+  takeWarm(groups: readonly string[], pod: PodRef, index: number, now = 0): BranchRecord | undefined {
+    const key = groupSetKey(groups);
+    let best: BranchRecord | undefined;
+    for (const r of this.byEni.values()) {
+      if (r.phase !== 'warm' || groupSetKey(r.groups ?? []) !== key) continue;
+      // Another pod waits for this one (claimed while it cooled): leave it to that pod.
+      if (r.claimedBy !== undefined && r.claimedBy !== pod.uid && (r.claimUntil ?? 0) > now) continue;
+      if (r.claimedBy === pod.uid) {
+        best = r;
+        break;
+      }
+      if (!best || (r.warmSince ?? 0) > (best.warmSince ?? 0)) best = r;
+    }
+    if (!best) return undefined;
+    best.phase = 'active';
+    best.pod = pod;
+    best.index = index;
+    delete best.warmUntil;
+    delete best.warmSince;
+    delete best.claimedBy;
+    delete best.claimUntil;
+    return { ...best };
+  }
+
+  /**
+   * Claim, for pod `uid`, a cooling ENI of exactly `groups` whose cooldown ends (`dueOf`) by
+   * `latest`: the pod waits for it instead of creating one. Returns when it is due; undefined when
+   * there is none. A claim lapses 10 s after the ENI is due, so a pod that went away blocks nothing.
+   */
+  claimCooling(groups: readonly string[], uid: string, dueOf: (eniId: string) => number | undefined, latest: number, now: number): number | undefined {
+    const key = groupSetKey(groups);
+    let best: { r: BranchRecord; due: number } | undefined;
+    for (const r of this.byEni.values()) {
+      if (r.phase !== 'cooling' || !r.groups || !r.associationId || !r.macAddress || !r.privateIp || groupSetKey(r.groups) !== key) continue;
+      const due = dueOf(r.eniId);
+      if (due === undefined) continue;
+      if (r.claimedBy === uid) return due;
+      if (r.claimedBy !== undefined && (r.claimUntil ?? 0) > now) continue;
+      if (due <= latest && (!best || due < best.due)) best = { r, due };
+    }
+    if (!best) return undefined;
+    best.r.claimedBy = uid;
+    best.r.claimUntil = best.due + 10_000;
+    return best.due;
+  }
+
+  /** The least recently used warm ENI (to evict when a pod of another group set needs a slot). */
+  lruWarm(): BranchRecord | undefined {
+    let lru: BranchRecord | undefined;
+    for (const r of this.byEni.values()) if (r.phase === 'warm' && (!lru || (r.warmSince ?? 0) < (lru.warmSince ?? 0))) lru = r;
+    return lru ? { ...lru } : undefined;
+  }
+
+  /** Warm ENIs whose time is up. */
+  expiredWarm(now: number): BranchRecord[] {
+    return [...this.byEni.values()].filter((r) => r.phase === 'warm' && (r.warmUntil ?? 0) <= now).map((r) => ({ ...r }));
+  }
+
+  /** The ENI's groups changed in EC2 (live policy update). */
+  setGroups(eniId: string, groups: readonly string[]): void {
+    const r = this.byEni.get(eniId);
+    if (r) r.groups = [...groups];
   }
 }

@@ -11,6 +11,8 @@ import {
   CNI_CONFIGMAP_NAME,
   CNI_CONFIGMAP_NAMESPACE,
   CONFIG_KEY_BRANCH_ENI_COOLDOWN,
+  CONFIG_KEY_BRANCH_ENI_WARM,
+  DEFAULT_BRANCH_ENI_WARM_SECONDS,
   DEFAULT_BRANCH_ENI_COOLDOWN_SECONDS,
   MIN_BRANCH_ENI_COOLDOWN_SECONDS,
   REASON_BRANCH_ENI_COOLDOWN_UPDATED,
@@ -27,6 +29,8 @@ export interface CniConfig extends ControllerPart {
   cooldownSeconds(): number;
   /** Called after the cooldown changed (seconds). */
   onCooldownChange(listener: (seconds: number) => void): void;
+  /** How long a branch ENI is kept warm for reuse after its cooldown, seconds; 0 = reuse off. */
+  warmSeconds(): number;
 }
 
 export function startCniConfigWatcher(ctx: ControllerContext): CniConfig {
@@ -37,6 +41,8 @@ export function startCniConfigWatcher(ctx: ControllerContext): CniConfig {
   // removed from the ConfigMap falls back to it.
   const basePacing: PacingConfig = ctx.ec2.currentConfig();
   let cooldown = defaultSeconds;
+  const defaultWarm = ctx.settings.branchEniWarmSeconds ?? DEFAULT_BRANCH_ENI_WARM_SECONDS;
+  let warm = defaultWarm;
   let lastPacing = JSON.stringify(basePacing);
   let lastReason: string | undefined;
   let stopped = false;
@@ -58,6 +64,14 @@ export function startCniConfigWatcher(ctx: ControllerContext): CniConfig {
       }
       for (const l of listeners) l(cooldown);
     }
+    const rawWarm = cm?.data?.[CONFIG_KEY_BRANCH_ENI_WARM];
+    const nextWarm = rawWarm === undefined ? defaultWarm : /^\d+$/.test(rawWarm.trim()) ? Number(rawWarm.trim()) : undefined;
+    if (nextWarm === undefined) {
+      log.warn({ value: rawWarm }, `${CONFIG_KEY_BRANCH_ENI_WARM} must be a whole number of seconds (0 turns reuse off); keeping ${warm}`);
+    } else if (nextWarm !== warm) {
+      warm = nextWarm;
+      log.info({ seconds: warm }, warm === 0 ? 'branch ENI reuse turned off' : 'branch ENI warm time updated');
+    }
     const { config, errors } = pacingFromConfigMap(cm?.data, basePacing);
     for (const e of errors) log.warn(`${CNI_CONFIGMAP_NAMESPACE}/${CNI_CONFIGMAP_NAME}: ${e}`);
     const next = JSON.stringify(config);
@@ -78,6 +92,7 @@ export function startCniConfigWatcher(ctx: ControllerContext): CniConfig {
 
   return {
     cooldownSeconds: () => cooldown,
+    warmSeconds: () => warm,
     onCooldownChange: (l) => listeners.push(l),
     ready: () => ctx.informers.cniConfig.hasSynced(),
     stop: () => {

@@ -19,7 +19,13 @@ export interface AllocationDeps {
   permissionAccountId?: string | undefined;
   book: BranchBook;
   releaser: Pick<BranchReleaser, 'releaseEni'>;
-  metrics: Pick<PodSideMetrics, 'allocated' | 'allocationFailure'>;
+  metrics: Pick<PodSideMetrics, 'allocated' | 'allocationFailure' | 'reuse' | 'warmEvicted'>;
+  /** Whether warm ENIs are kept and reused (warm time > 0). */
+  reuseOn(): boolean;
+  /** How long a pod may wait for a cooling ENI of its groups on its node rather than create one (0 = never). */
+  reuseWaitMs(): number;
+  /** When a cooling ENI's cooldown ends (ms since epoch); undefined when it is not waiting for one. */
+  coolingDue(eniId: string): number | undefined;
   now(): number;
 }
 
@@ -39,16 +45,48 @@ export interface StepFailure {
   err: unknown;
 }
 
-export type StepResult = { kind: 'ok'; records: BranchRecord[] } | { kind: 'capacity' } | ({ kind: 'failed' } & StepFailure);
+export type StepResult =
+  | { kind: 'ok'; records: BranchRecord[]; reused?: BranchRecord[] }
+  | { kind: 'capacity' }
+  /** Waiting for a claimed cooling ENI to turn warm: look again after `ms`. */
+  | { kind: 'wait'; ms: number; eniId?: string }
+  | ({ kind: 'failed' } & StepFailure);
 
 /** Create and associate the ENIs with index < `count` that the pod does not hold yet. */
 export async function createMissing(deps: AllocationDeps, t: AllocationTarget, count: number): Promise<StepResult> {
   const { state, trunk, pod, memo } = t;
   const have = new Map(state.activeFor(pod.uid).map((r) => [r.index, r]));
+  const reused: BranchRecord[] = [];
+  const reuseOn = deps.reuseOn();
   for (let index = 0; index < count; index++) {
     if (have.has(index)) continue;
+    if (reuseOn) {
+      // A warm ENI of exactly these groups on this node: no EC2 call at all (issue 14).
+      const now = deps.now();
+      const warm = deps.book.takeWarm(state.nodeName, t.groups, pod, index, now);
+      if (warm) {
+        have.set(index, warm);
+        reused.push(warm);
+        deps.metrics.reuse('hit');
+        continue;
+      }
+      // One of its groups cooling on this node and done soon enough: wait for it rather than spend
+      // two mutating EC2 calls now and two more when that one is deleted.
+      const waitMs = deps.reuseWaitMs();
+      const due = waitMs > 0 ? state.claimCooling(t.groups, pod.uid, (id) => deps.coolingDue(id), now + waitMs, now) : undefined;
+      if (due !== undefined) return { kind: 'wait', ms: Math.max(200, due - now + 100) };
+    }
     const vlanId = state.reserveVlan();
-    if (vlanId === undefined) return { kind: 'capacity' };
+    if (vlanId === undefined) {
+      // The slot a warm ENI of another group set holds is worth more to a pod waiting now: evict the
+      // least recently used one (deleted at once, its cooldown is served) and wait for its slot.
+      const lru = state.lruWarm();
+      if (lru) {
+        deps.releaser.releaseEni({ eniId: lru.eniId, nodeName: state.nodeName, pod: lru.pod, since: deps.now(), immediate: true, orphan: false, ...(lru.associationId ? { associationId: lru.associationId } : {}) });
+        deps.metrics.warmEvicted();
+      }
+      return { kind: 'capacity' };
+    }
     const generation = memo.generations.get(index) ?? 0;
     try {
       const created = await createBranch(deps.ec2, {
@@ -63,16 +101,17 @@ export async function createMissing(deps: AllocationDeps, t: AllocationTarget, c
         isKnown: (eniId) => deps.book.knows(eniId),
         ...(deps.permissionAccountId ? { permissionAccountId: deps.permissionAccountId } : {}),
       });
-      const rec: BranchRecord = { eniId: created.eniId, vlanId, associationId: created.associationId, pod, index, macAddress: created.macAddress, privateIp: created.privateIp, phase: 'active' };
+      const rec: BranchRecord = { eniId: created.eniId, vlanId, associationId: created.associationId, pod, index, macAddress: created.macAddress, privateIp: created.privateIp, groups: [...t.groups], phase: 'active' };
       if (!deps.book.record(state.nodeName, rec)) throw new Error(`VLAN ${vlanId} on trunk ${trunk.trunkEniId} is held twice (bookkeeping bug)`);
       have.set(index, rec);
       deps.metrics.allocated(1);
+      if (reuseOn) deps.metrics.reuse('miss');
     } catch (err) {
       return { kind: 'failed', index, vlanId, err };
     }
   }
   const records = [...have.values()].filter((r) => r.index < count).sort((a, b) => a.index - b.index);
-  return { kind: 'ok', records };
+  return reused.length > 0 ? { kind: 'ok', records, reused } : { kind: 'ok', records };
 }
 
 /** ENIs adopted after a crash between create and associate: associate them now (records are updated in place). */

@@ -24,6 +24,12 @@ export interface BranchReleaserDeps {
   readPod(namespace: string, name: string): Promise<V1Pod>;
   /** The cooldown in force, seconds (read at each look: a changed cooldown applies to ENIs already cooling). */
   cooldownSeconds(): number;
+  /** How long an ENI whose cooldown is served is kept warm for reuse, seconds; 0 = delete it (reuse off). */
+  warmSeconds(): number;
+  /** Tag an ENI that turned warm (batched, information only). */
+  tagWarm(eniId: string): void;
+  /** The ENI is gone (the tagger forgets it). */
+  forget(eniId: string): void;
   /** Put an ENI ID on the release queue. */
   enqueue(eniId: string): void;
   /** Put a pod key on the pod queue ahead of others (its release was called off, or capacity came back). */
@@ -56,11 +62,11 @@ export class BranchReleaser {
     return items;
   }
 
-  /** Reconcile one ENI of the release queue: wait, re-check the owner, delete. */
+  /** Reconcile one ENI of the release queue: wait, re-check the owner, keep warm or delete; delete an expired warm ENI. */
   async reconcile(eniId: string): Promise<ReconcileOutcome> {
     const { book, metrics, logger } = this.deps;
     const item = book.release(eniId);
-    if (!item) return Outcome.done();
+    if (!item) return this.expireWarm(eniId);
     const due = item.immediate ? item.since : item.since + this.deps.cooldownSeconds() * 1000;
     const wait = due - this.deps.now();
     if (wait > 0) return Outcome.requeueAfter(wait);
@@ -74,6 +80,19 @@ export class BranchReleaser {
         return Outcome.done();
       }
     }
+    // Cooldown served and the pod confirmed gone: keep it warm for a pod with the same groups (issue 14).
+    const warmSeconds = this.deps.warmSeconds();
+    if (!item.immediate && warmSeconds > 0) {
+      const now = this.deps.now();
+      if (book.makeWarm(eniId, now + warmSeconds * 1000, now)) {
+        this.deps.tagWarm(eniId);
+        metrics.warm(book.warmByNode());
+        logger.info({ eniId, node: item.nodeName, warmSeconds }, 'branch ENI kept warm for reuse');
+        // A pod waiting for a slot on this node may take it now (or evict it for another group set).
+        for (const k of this.deps.capacity.take(item.nodeName)) this.deps.enqueuePod(k);
+        return Outcome.requeueAfter(warmSeconds * 1000);
+      }
+    }
     try {
       await releaseBranch(this.deps.ec2, { eniId, associationId: item.associationId });
     } catch (err) {
@@ -83,13 +102,28 @@ export class BranchReleaser {
       }
     }
     book.gone(eniId, item.nodeName);
+    this.deps.forget(eniId);
     metrics.released(1, 'deleted');
+    metrics.warm(book.warmByNode());
     const totals = book.totals();
     metrics.branches(totals.active, totals.cooling);
     logger.info({ eniId, node: item.nodeName }, 'branch ENI deleted');
     // Capacity came back on this node: pods waiting for it go first.
     for (const k of this.deps.capacity.take(item.nodeName)) this.deps.enqueuePod(k);
     return Outcome.done();
+  }
+
+  /** A warm ENI (no release item): delete it when its time is up, else look again then. */
+  private async expireWarm(eniId: string): Promise<ReconcileOutcome> {
+    const warm = this.deps.book.warm(eniId);
+    if (!warm) return Outcome.done();
+    const left = (warm.record.warmUntil ?? 0) - this.deps.now();
+    if (left > 0) return Outcome.requeueAfter(left);
+    const { record, nodeName } = warm;
+    this.deps.book.releaseEni({ eniId, nodeName, pod: record.pod, since: this.deps.now(), immediate: true, orphan: false, ...(record.associationId ? { associationId: record.associationId } : {}) });
+    this.deps.metrics.warmExpired();
+    this.deps.logger.info({ eniId, node: nodeName }, 'warm branch ENI expired');
+    return this.reconcile(eniId);
   }
 
   /** Whether the pod exists on the API server with this UID and is still running or about to. */

@@ -38,6 +38,8 @@ export interface BranchEniFacts {
   podUid?: string;
   podNamespace?: string;
   podName?: string;
+  /** The ENI's security groups (a warm ENI is only reused for exactly these). */
+  groups?: string[];
 }
 
 /** What the rebuild needs of a trunk association. */
@@ -58,6 +60,7 @@ export function branchEniFacts(eni: NetworkInterface): BranchEniFacts | undefine
   const out: BranchEniFacts = { eniId: eni.NetworkInterfaceId };
   if (eni.MacAddress) out.macAddress = eni.MacAddress;
   if (eni.PrivateIpAddress) out.privateIp = eni.PrivateIpAddress;
+  if (eni.Groups) out.groups = eni.Groups.map((g) => g.GroupId ?? '').filter((g) => g !== '');
   for (const t of eni.TagSet ?? []) {
     if (t.Value === undefined) continue;
     if (t.Key === TAG_TRUNK_ENI_ID) out.trunkEniId = t.Value;

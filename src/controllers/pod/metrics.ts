@@ -16,6 +16,16 @@ export interface PodSideMetrics {
   gcOrphans(count: number): void;
   /** Nodes whose branch state is rebuilt and ready for allocations. */
   stateNodes(count: number): void;
+  /** A pod's branch ENI came from the warm pool ('hit') or had to be created with reuse on ('miss'). */
+  reuse(result: 'hit' | 'miss'): void;
+  /** A warm ENI deleted to free its slot for a pod of another group set. */
+  warmEvicted(): void;
+  /** A warm ENI deleted because its warm time was up (or its node went). */
+  warmExpired(): void;
+  /** Warm ENIs per node (nodes not listed are set to 0 when they were listed before). */
+  warm(byNode: ReadonlyMap<string, number>): void;
+  /** A running pod's branch ENI got a new group set in place (live policies). */
+  groupsUpdated(result: 'ok' | 'error'): void;
 }
 
 export function podSideMetrics(registry: Registry): PodSideMetrics {
@@ -44,6 +54,12 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
     name: 'vpcrc_branch_state_nodes',
     help: 'Nodes whose branch ENI state is rebuilt (from EC2 and pod annotations) and ready for allocations',
   });
+  const reuse = counter(registry, { name: 'vpcrc_branch_eni_reuse_total', help: 'Branch ENIs for pods taken from the warm pool (hit) or created with reuse on (miss)', labelNames: ['result'] });
+  const evicted = counter(registry, { name: 'vpcrc_branch_eni_warm_evictions_total', help: 'Warm branch ENIs deleted to free their slot for a pod of another group set' });
+  const expired = counter(registry, { name: 'vpcrc_branch_eni_warm_expired_total', help: 'Warm branch ENIs deleted when their warm time was up' });
+  const warm = gauge(registry, { name: 'vpcrc_branch_enis_warm', help: 'Warm branch ENIs (kept for reuse) by node', labelNames: ['node'] });
+  const updated = counter(registry, { name: 'vpcrc_branch_eni_group_updates_total', help: 'In-place security group updates of running pods branch ENIs (live policies)', labelNames: ['result'] });
+  const warmNodes = new Set<string>();
   return {
     timeToAnnotation: (s) => tta.observe(Math.max(0, s)),
     allocated: (n) => allocated.inc(n),
@@ -58,5 +74,16 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
     },
     gcOrphans: (n) => orphans.inc(n),
     stateNodes: (n) => stateNodes.set(n),
+    reuse: (result) => reuse.inc({ result }),
+    warmEvicted: () => evicted.inc(),
+    warmExpired: () => expired.inc(),
+    warm: (byNode) => {
+      for (const n of warmNodes) if (!byNode.has(n)) warm.set({ node: n }, 0);
+      for (const [node, count] of byNode) {
+        warm.set({ node }, count);
+        warmNodes.add(node);
+      }
+    },
+    groupsUpdated: (result) => updated.inc({ result }),
   };
 }

@@ -12,6 +12,8 @@ export interface PodMemo {
   /** ClientToken generation per branch index (bumped after a rollback deleted the ENI). */
   generations: Map<number, number>;
   lastFailure?: string;
+  /** Told that no policy selects it any more (live policies): once. */
+  unmatchedWarned?: boolean;
 }
 
 /** Memos by pod UID, with the key (ns/name) each belongs to, so a replaced pod's memo is dropped. */

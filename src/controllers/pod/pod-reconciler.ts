@@ -10,6 +10,9 @@ import {
   CNI_CONFIGMAP_NAMESPACE,
   REASON_BRANCH_ALLOCATION_FAILED,
   REASON_BRANCH_ENI_ANNOTATION_FAILED,
+  REASON_BRANCH_ENI_REUSED,
+  REASON_SECURITY_GROUPS_UPDATED,
+  REASON_SECURITY_GROUP_POLICY_UNMATCHED,
   REASON_EC2_THROTTLED,
   REASON_INVALID_SECURITY_GROUP_POLICY,
   REASON_MISSING_POD_ENI_RESOURCE,
@@ -25,7 +28,7 @@ import {
 } from '../../apis/constants.js';
 import { podFacts } from '../../apis/kube-facts.js';
 import { CONFIG_KEY_ACCOUNT_SHARE } from '../../aws/pacing-config.js';
-import type { BranchRecord, NodeBranchState } from '../../domain/branch-state.js';
+import { groupSetKey, type BranchRecord, type NodeBranchState } from '../../domain/branch-state.js';
 import { encodePodEniAnnotation, type PodEniEntry } from '../../domain/pod-eni-annotation.js';
 import { podEniRequest } from '../../domain/pod-eni-request.js';
 import { checkGroupQuota, matchSecurityGroups, needsServiceAccountLabels, serviceAccountOf } from '../../domain/sgp-matching.js';
@@ -72,6 +75,8 @@ export interface PodReconcilerDeps extends Omit<AllocationDeps, 'clusterName' | 
   logger: Logger;
   /** How long a pod waiting for trunk capacity is looked at again even if no release says so. Default 30 s. */
   capacityRecheckMs?: number;
+  /** Give a running pod's branch ENI its new groups in place when its policies change (default on). */
+  liveUpdates?: boolean;
 }
 
 /** A pod kept waiting by throttling this long gets a Warning that names the fix (contract §4, ours). */
@@ -112,7 +117,7 @@ export class PodReconciler {
     }
     const nodeName = pod.spec?.nodeName;
     if (!nodeName || pod.metadata?.deletionTimestamp) return Outcome.done();
-    if (pod.metadata?.annotations?.[ANNOTATION_POD_ENI]) return Outcome.done();
+    if (pod.metadata?.annotations?.[ANNOTATION_POD_ENI]) return this.liveGroups(pod, uid);
     const trunk = deps.trunk(nodeName);
     // No ready trunk yet: the trunk registry's 'ready' enqueues this pod.
     if (!trunk) return Outcome.done();
@@ -145,13 +150,88 @@ export class PodReconciler {
     try {
       const created = await createMissing(this.alloc, target, request.value);
       if (created.kind === 'capacity') return this.atCapacity(pod, key, state);
+      if (created.kind === 'wait') return Outcome.requeueAfter(created.ms);
       if (created.kind === 'failed') return this.allocationFailed(pod, target, created);
+      for (const r of created.reused ?? []) {
+        deps.events.normal(
+          eventTarget('Pod', pod),
+          REASON_BRANCH_ENI_REUSED,
+          `Reused warm branch ENI ${r.eniId} (VLAN ${r.vlanId}, security groups [${(r.groups ?? []).join(' ')}]) kept on the node's trunk after its cooldown; no EC2 call was needed`,
+        );
+      }
       const associated = await finishAssociations(this.alloc, target, created.records);
       if (associated.kind === 'failed') return this.allocationFailed(pod, target, associated);
       return await this.annotate(pod, key, uid, trunk, created.records);
     } finally {
       this.allocatingUids.delete(uid);
     }
+  }
+
+  /**
+   * Live policies (issue 14): an annotated, running pod whose policies now give other groups gets
+   * them on its branch ENIs in place (ModifyNetworkInterfaceAttribute, quota checked first), with a
+   * Normal SecurityGroupsUpdated naming old and new. A pod no policy selects any more keeps its ENI
+   * and groups, with a Warning that a restart is what leaves it. Unlike the EKS controller, which
+   * changes nothing for running pods.
+   */
+  private async liveGroups(pod: V1Pod, uid: string): Promise<ReconcileOutcome> {
+    const { deps } = this;
+    if (deps.liveUpdates === false) return Outcome.done();
+    const nodeName = pod.spec?.nodeName;
+    const state = nodeName ? deps.book.node(nodeName) : undefined;
+    const records = state?.activeFor(uid) ?? [];
+    // Groups unknown (not ours, or rebuilt without them): nothing to compare with.
+    if (records.length === 0 || records.some((r) => !r.groups)) return Outcome.done();
+    const facts = podFacts(pod);
+    const policies = deps.policies(facts.namespace);
+    const saLabels = needsServiceAccountLabels({ pod: facts, policies }) ? deps.serviceAccountLabels(facts.namespace, serviceAccountOf(facts)) : undefined;
+    const match = matchSecurityGroups({ pod: facts, policies, serviceAccountLabels: saLabels, resolveGroups: (p) => deps.resolvePolicyGroups(p) });
+    // Undecided (policy unresolved, ServiceAccount unknown): change nothing rather than guess.
+    if (match.unresolvedPolicies.length > 0 || match.undecidedWithoutServiceAccount.length > 0) return Outcome.done();
+    const memo = this.memos.of(uid, objectKey(pod));
+    const current = records[0]?.groups ?? [];
+    if (match.groups.length === 0) {
+      // A pod that runs on the trunk's groups never had a policy's; one that stopped matching is told once.
+      const trunk = nodeName ? deps.trunk(nodeName) : undefined;
+      if (memo.unmatchedWarned || !trunk || groupSetKey(current) === groupSetKey(trunk.defaultSecurityGroups)) return Outcome.done();
+      memo.unmatchedWarned = true;
+      deps.events.warning(
+        eventTarget('Pod', pod),
+        REASON_SECURITY_GROUP_POLICY_UNMATCHED,
+        `no SecurityGroupPolicy in namespace ${facts.namespace} selects this pod any more; it keeps its branch ENI with security groups [${current.join(' ')}] ` +
+          `until it is restarted (delete it or roll out its workload) — the controller never takes a running pod off its branch ENI`,
+      );
+      return Outcome.done();
+    }
+    memo.unmatchedWarned = false;
+    if (records.every((r) => groupSetKey(r.groups ?? []) === groupSetKey(match.groups))) return Outcome.done();
+    const quotaProblem = checkGroupQuota(match.groups, deps.settings.securityGroupsPerInterface);
+    if (quotaProblem) {
+      deps.metrics.quotaExceeded();
+      deps.events.warning(eventTarget('Pod', pod), REASON_SECURITY_GROUP_QUOTA_EXCEEDED, `security groups of the running pod not updated: ${quotaProblem}`);
+      return Outcome.terminal(new Error(quotaProblem));
+    }
+    for (const r of records) {
+      if (groupSetKey(r.groups ?? []) === groupSetKey(match.groups)) continue;
+      const before = [...(r.groups ?? [])];
+      try {
+        await deps.ec2.modifyNetworkInterfaceAttribute({ NetworkInterfaceId: r.eniId, Groups: [...match.groups] }, { priority: 'background' });
+      } catch (err) {
+        deps.metrics.groupsUpdated('error');
+        deps.logger.warn({ pod: objectKey(pod), eniId: r.eniId, err: (err as Error).message }, 'live security group update failed; retrying');
+        return Outcome.retry(err);
+      }
+      state?.setGroups(r.eniId, match.groups);
+      deps.metrics.groupsUpdated('ok');
+      deps.events.normal(
+        eventTarget('Pod', pod),
+        REASON_SECURITY_GROUPS_UPDATED,
+        `Security groups of branch ENI ${r.eniId} updated in place from [${before.join(' ')}] to [${match.groups.join(' ')}] (policies ${match.matchedPolicies.join(', ')})`,
+      );
+      deps.logger.info({ pod: objectKey(pod), eniId: r.eniId, from: before, to: match.groups }, 'branch ENI security groups updated in place');
+    }
+    memo.announced = match.groups.join(' ');
+    return Outcome.done();
   }
 
   /** ENIs of an incarnation of `key` that is gone (deleted, replaced under the same name) or finished. */

@@ -27,6 +27,7 @@ import { NodeStates } from './node-states.js';
 import { TrunkBranchSource } from './branch-snapshot.js';
 import { describeTrunkBranches } from './rebuild.js';
 import { PodReconciler } from './pod-reconciler.js';
+import { WarmTagger } from './warm-tagger.js';
 
 export interface PodSideOptions {
   /** Parallel pod reconciles. Default 32 (EC2 pacing, not this, is the real limit). */
@@ -63,12 +64,16 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   const capacity = new CapacityWaiters();
   const podByUid = (uid: string) => informers.pods.byIndex(POD_INDEX_UID, uid)[0];
   const config = startCniConfigWatcher(ctx);
+  const warmTagger = new WarmTagger({ ec2, logger: log });
 
   const releaser = new BranchReleaser({
     ec2,
     book,
     readPod: (namespace, name) => ctx.kube.core.readNamespacedPod({ namespace, name }),
     cooldownSeconds: () => config.cooldownSeconds(),
+    warmSeconds: () => config.warmSeconds(),
+    tagWarm: (eniId) => warmTagger.add(eniId),
+    forget: (eniId) => warmTagger.forget(eniId),
     enqueue: (eniId) => releaseQueue.add(eniId, 'low'),
     enqueuePod: (key) => podQueue.add(key, 'high'),
     capacity,
@@ -106,6 +111,13 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     releaser,
     capacity,
     metrics,
+    reuseOn: () => config.warmSeconds() > 0,
+    reuseWaitMs: () => (settings.branchEniReuseWaitSeconds ?? 0) * 1000,
+    coolingDue: (eniId) => {
+      const item = book.release(eniId);
+      return item && !item.immediate ? item.since + config.cooldownSeconds() * 1000 : undefined;
+    },
+    liveUpdates: settings.livePolicyUpdates !== false,
     logger: log,
     now,
     ...(opts.capacityRecheckMs !== undefined ? { capacityRecheckMs: opts.capacityRecheckMs } : {}),
@@ -212,6 +224,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       stopped = true;
       if (gcTimer) clearInterval(gcTimer);
       await Promise.all([podQueue.shutdown(), releaseQueue.shutdown(), config.stop()]);
+      await warmTagger.stop();
       await gcRunning?.catch(() => 0);
     },
     nodeState: (nodeName) => book.node(nodeName),

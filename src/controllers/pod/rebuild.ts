@@ -8,7 +8,9 @@
 // - tagged with a live pod's UID but not annotated (the controller crashed between create and
 //   annotate) → adopted: recorded as that pod's, and its reconcile annotates with it;
 // - anything else → handed over for release; the release re-checks the owner with the API server
-//   before deleting (an informer cache can lag).
+//   before deleting (an informer cache can lag). With warm reuse on, the release keeps it warm
+//   instead once its cooldown (counted from now: when its last pod left is not known) is served;
+//   that is how warm ENIs (tagged vpcresources.k8s.aws/warm) survive a restart.
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_POD_ENI, MAX_VLAN_ID, MIN_VLAN_ID, TAG_TRUNK_ENI_ID } from '../../apis/constants.js';
 import type { Ec2Api } from '../../aws/ec2-api.js';
@@ -104,6 +106,8 @@ export function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo, found: TrunkBra
       ...(assoc?.associationId ? { associationId: assoc.associationId } : {}),
       ...(eni.macAddress ? { macAddress: eni.macAddress } : {}),
       ...(eni.privateIp ? { privateIp: eni.privateIp } : {}),
+      // What EC2 says the groups are: a warm ENI is only reused for exactly these.
+      ...(eni.groups ? { groups: eni.groups } : {}),
     };
     let owner: { pod: V1Pod; index: number } | undefined;
     let live = false;

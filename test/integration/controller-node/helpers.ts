@@ -14,7 +14,8 @@ export async function startTestController(
   extra: Parameters<typeof sandboxControllerStarter>[0] = {},
   env: { customNetworking?: boolean; eniConfigLabelKey?: string; ec2Endpoint?: string } = {},
 ): Promise<RunningController> {
-  const starter = sandboxControllerStarter({ webhooks: false, podSide: false, nodeSide: { attachPollMs: 50, backoff: { baseMs: 100, maxMs: 2_000 } }, ...extra });
+  // Warm branch ENI reuse off unless a test asks for it: most scenarios check that a pod's ENI is deleted after its cooldown.
+  const starter = sandboxControllerStarter({ webhooks: false, podSide: false, nodeSide: { attachPollMs: 50, backoff: { baseMs: 100, maxMs: 2_000 } }, ...extra, settings: { branchEniWarmSeconds: 0, ...extra.settings } });
   const started = (await starter({
     kubeconfigPath: sandbox.kubeconfigPath,
     kubeConfig: sandbox.kubeConfigFor('controller'),

@@ -16,6 +16,7 @@ import {
   SGP_VERSION,
 } from '../../../src/apis/constants.js';
 import type { RunningController, StartControllerOptions } from '../../../src/controllers/controller.js';
+import type { ControllerSettings } from '../../../src/controllers/context.js';
 import { decodePodEniAnnotation, type PodEniEntry } from '../../../src/domain/pod-eni-annotation.js';
 import { mergePatchPod } from '../../../src/kube/patch.js';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -39,7 +40,12 @@ export interface PodEnv {
 
 /** Sandbox + controller with webhooks and pod side; cooldown set to `cooldownSeconds` before the controller starts. */
 export async function startPodEnv(
-  opts: { nodes?: string; cooldownSeconds?: number; sandbox?: SandboxOptions; controller?: Partial<Omit<StartControllerOptions, 'kubeConfig'>> } = {},
+  opts: {
+    nodes?: string;
+    cooldownSeconds?: number;
+    sandbox?: SandboxOptions;
+    controller?: Partial<Omit<StartControllerOptions, 'kubeConfig' | 'settings'>> & { settings?: Partial<ControllerSettings> };
+  } = {},
 ): Promise<PodEnv> {
   const sandbox = await startTestSandbox({ nodes: opts.nodes ?? 'm5.large=1', retryUnschedulableMs: 1_000, ...opts.sandbox });
   const kc = sandbox.kubeConfigFor('admin');

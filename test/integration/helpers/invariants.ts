@@ -11,7 +11,7 @@
 // Every check returns human-readable violations (empty list = all good) rather than throwing, so a
 // test can print all of them at once.
 import { CoreV1Api, CustomObjectsApi, type V1Pod, type V1ServiceAccount } from '@kubernetes/client-node';
-import { ANNOTATION_POD_ENI, SGP_GROUP, SGP_PLURAL, SGP_VERSION, TAG_ENI_OWNER, TAG_ENI_OWNER_VALUE, TAG_POD_UID, TAG_TRUNK_ENI_ID } from '../../../src/apis/constants.js';
+import { ANNOTATION_POD_ENI, SGP_GROUP, SGP_PLURAL, SGP_VERSION, TAG_ENI_OWNER, TAG_ENI_OWNER_VALUE, TAG_POD_UID, TAG_TRUNK_ENI_ID, TAG_WARM } from '../../../src/apis/constants.js';
 import { decodePodEniAnnotation } from '../../../src/domain/pod-eni-annotation.js';
 import { matchSecurityGroups } from '../../../src/domain/sgp-matching.js';
 import type { EniView } from '../../../src/sim/ec2/index.js';
@@ -111,6 +111,8 @@ export function orphanBranchEnis(enis: readonly EniView[], pods: readonly V1Pod[
   return enis
     .filter((e) => e.tags[TAG_ENI_OWNER] === TAG_ENI_OWNER_VALUE && e.interfaceType !== 'trunk')
     .filter((e) => e.tags[TAG_POD_UID] !== undefined || e.tags[TAG_TRUNK_ENI_ID] !== undefined)
+    // Kept warm for reuse on purpose (deleted when it expires, its node goes, or at uninstall).
+    .filter((e) => e.tags[TAG_WARM] === undefined)
     .filter((e) => !annotatedLive.has(e.networkInterfaceId) && !(e.tags[TAG_POD_UID] && live.has(e.tags[TAG_POD_UID])))
     .map((e) => e.networkInterfaceId);
 }
