@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   'controller-nodes': () => import('./controller-nodes.js'),
   sandbox: () => import('./sandbox.js'),
   alloc: () => import('./alloc.js'),
+  rollout: () => import('./rollout.js'),
   pacing: () => import('./pacing.js'),
   kube: () => import('./kube.js'),
   scale: () => import('./scale.js'),

@@ -154,11 +154,19 @@ export async function runDemo(sandbox: Sandbox, opts: DemoOptions): Promise<void
     await core.deleteNamespacedPod({ namespace: NAMESPACE, name: POD });
     print(`6. kubectl delete pod ${POD}: its branch ENI waits out the cooldown (so ARP/iptables state for its IP expires), then goes.`);
     if (entry) {
-      await until(`branch ENI ${entry.eniId} to be deleted`, timeout + (cooldown ?? 60) * 1000, async () => {
+      // Deleted, or (with warm reuse on) kept associated and tagged warm for the next pod with its groups.
+      const outcome = await until(`branch ENI ${entry.eniId} to be deleted or kept warm`, timeout + (cooldown ?? 60) * 1000, async () => {
         const out = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: [entry.eniId] }] }));
-        return (out.NetworkInterfaces ?? []).length === 0 ? true : undefined;
+        const eni = out.NetworkInterfaces?.[0];
+        if (!eni) return 'deleted' as const;
+        return eni.TagSet?.some((t) => t.Key === 'vpcresources.k8s.aws/warm' && t.Value === 'true') ? ('warm' as const) : undefined;
       });
-      print(`   ${entry.eniId} disassociated and deleted ${((Date.now() - t0) / 1000).toFixed(1)} s after the pod was deleted.`);
+      const after = ((Date.now() - t0) / 1000).toFixed(1);
+      print(
+        outcome === 'deleted'
+          ? `   ${entry.eniId} disassociated and deleted ${after} s after the pod was deleted.`
+          : `   ${entry.eniId} kept warm ${after} s after the pod was deleted: the next pod on this node with the same groups takes it with no EC2 call (branch-eni-warm-seconds; deleted when it expires).`,
+      );
     }
     print('');
     print('Demo complete. Try it yourself: export KUBECONFIG=' + sandbox.kubeconfigPath + ' and kubectl get sgp,pods,nodes (with --keep-running).');

@@ -25,7 +25,7 @@ describe('the npm start demo', () => {
     expect(text).toMatch(/SecurityGroupRequested\s+vpc-resource-controller\s+Pod will get the following Security Groups \[sg-[0-9a-f]+\]/);
     expect(text).toMatch(/ResourceAllocated\s+vpc-resource-controller\s+Allocated \[/);
     expect(text).toContain('Branch ENI cool down period has been updated to 1s');
-    expect(text).toMatch(/eni-[0-9a-f]+ disassociated and deleted [\d.]+ s after the pod was deleted/);
+    expect(text).toMatch(/eni-[0-9a-f]+ (disassociated and deleted|kept warm) [\d.]+ s after the pod was deleted/);
     expect(text).toContain('Demo complete.');
   });
 });

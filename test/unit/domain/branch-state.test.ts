@@ -13,7 +13,7 @@ describe('NodeBranchState', () => {
     const v2 = s.reserveVlan()!;
     expect(s.record(rec('eni-2', v2, 'b'))).toBe(true);
     s.startCooldown('a', 1000);
-    expect(s.counts()).toEqual({ active: 1, cooling: 1, reserved: 0, free: 1 });
+    expect(s.counts()).toEqual({ active: 1, cooling: 1, warm: 0, reserved: 0, free: 1 });
     const v3 = s.reserveVlan();
     expect(v3).toBe(3);
     expect(s.reserveVlan()).toBeUndefined();
