@@ -77,6 +77,11 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     branches: () => undefined,
     gcOrphans: () => undefined,
     stateNodes: () => undefined,
+    reuse: (result) => metricCalls.push(`reuse:${result}`),
+    warmEvicted: () => metricCalls.push('warmEvicted'),
+    warmExpired: () => metricCalls.push('warmExpired'),
+    warm: () => undefined,
+    groupsUpdated: (result) => metricCalls.push(`groupsUpdated:${result}`),
   };
   const book = new BranchBook();
   const capacity = new CapacityWaiters();
@@ -91,6 +96,10 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
       return p ? Promise.resolve(p) : Promise.reject(apiError(404, 'NotFound'));
     },
     cooldownSeconds: () => 30,
+    // Warm reuse is off here: these tests cover the cooldown-then-delete path.
+    warmSeconds: () => 0,
+    tagWarm: () => undefined,
+    forget: () => undefined,
     enqueue: (eniId) => releaseQueue.push(eniId),
     enqueuePod: (k) => podQueue.push(k),
     capacity,
@@ -135,6 +144,9 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     logger,
     now,
     capacityRecheckMs: 7_000,
+    reuseOn: () => false,
+    reuseWaitMs: () => 0,
+    coolingDue: () => undefined,
   });
   return {
     ec2,
