@@ -105,11 +105,13 @@ async function takeHeapSnapshot(pid: number, dir: string): Promise<ReturnType<ty
     await sleep(2000);
     const file = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
     if (!file) continue;
-    // Written in one go; wait until its size stops changing.
+    // Written progressively (it starts empty): wait until it has a size that stops changing.
     let size = -1;
-    while (size !== (await stat(join(dir, file))).size) {
-      size = (await stat(join(dir, file))).size;
-      await sleep(2000);
+    for (;;) {
+      const now = (await stat(join(dir, file))).size;
+      if (now > 0 && now === size) break;
+      size = now;
+      await sleep(3000);
     }
     progress(`heap snapshot ${Math.round(size / 2 ** 20)} MiB written; summarising`);
     const summary = summariseHeapSnapshot(join(dir, file));
