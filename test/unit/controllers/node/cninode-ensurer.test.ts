@@ -77,7 +77,8 @@ describe('CniNodeEnsurer', () => {
   it('writes nothing for Auto Mode, Fargate and Windows nodes', async () => {
     const f = fakeWrites();
     const e = new CniNodeEnsurer({ writes: f.writes, clusterName: 'prod' });
-    for (const labels of [{ 'eks.amazonaws.com/compute-type': 'auto' }, { 'eks.amazonaws.com/compute-type': 'fargate' }, { 'kubernetes.io/os': 'windows' }]) {
+    const kinds: Record<string, string>[] = [{ 'eks.amazonaws.com/compute-type': 'auto' }, { 'eks.amazonaws.com/compute-type': 'fargate' }, { 'kubernetes.io/os': 'windows' }];
+    for (const labels of kinds) {
       expect(await e.ensure(node(labels), undefined)).toBe('not-wanted');
     }
     expect(f.calls).toEqual([]);
