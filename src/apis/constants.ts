@@ -66,7 +66,6 @@ export const REASON_ENICONFIG_NOT_SETTLED = 'ENIConfigNotSettled';
 export const REASON_INSUFFICIENT_INTERFACE_SLOTS = 'InsufficientInterfaceSlots';
 export const REASON_TRUNK_SECURITY_GROUP_DRIFT = 'TrunkSecurityGroupDrift';
 export const REASON_TRUNK_SUBNET_DRIFT = 'TrunkSubnetDrift';
-export const REASON_NO_MATCHING_POLICY = 'NoMatchingSecurityGroupPolicy';
 export const REASON_SECURITY_GROUP_QUOTA_EXCEEDED = 'SecurityGroupQuotaExceeded';
 export const REASON_MISSING_POD_ENI_RESOURCE = 'MissingPodENIResource';
 export const REASON_INVALID_SECURITY_GROUP_POLICY = 'InvalidSecurityGroupPolicy';
