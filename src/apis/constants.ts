@@ -96,6 +96,8 @@ export const messageControllerVersion = (version: string): string =>
 // ---- EC2 (contract §6)
 export const TAG_ENI_OWNER = 'eks:eni:owner';
 export const TAG_ENI_OWNER_VALUE = 'eks-vpc-resource-controller';
+/** The owner value the VPC CNI writes on the ENIs it creates (with CLUSTER_NAME set, beside TAG_CLUSTER_NAME). */
+export const TAG_ENI_OWNER_VALUE_CNI = 'amazon-vpc-cni';
 export const tagClusterKey = (cluster: string): string => `kubernetes.io/cluster/${cluster}`;
 export const TAG_CLUSTER_VALUE = 'owned';
 export const TAG_CLUSTER_NAME = 'cluster.k8s.amazonaws.com/name';
