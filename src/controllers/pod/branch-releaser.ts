@@ -14,6 +14,7 @@ import type { Logger } from '../../observability/logger.js';
 import { outcomeOf } from '../error-map.js';
 import { releaseBranch } from './branch-eni-ops.js';
 import type { CapacityWaiters } from './capacity-waiters.js';
+import type { DeleteGuard } from './delete-guard.js';
 import type { PodSideMetrics } from './metrics.js';
 import { isTerminal } from './rebuild.js';
 
@@ -35,6 +36,8 @@ export interface BranchReleaserDeps {
   /** Put a pod key on the pod queue ahead of others (its release was called off, or capacity came back). */
   enqueuePod(podKey: string): void;
   capacity: CapacityWaiters;
+  /** Asked before every disassociate/delete (delete-guard.ts). */
+  guard: Pick<DeleteGuard, 'verdict'>;
   metrics: PodSideMetrics;
   logger: Logger;
   now(): number;
@@ -94,7 +97,14 @@ export class BranchReleaser {
       }
     }
     try {
-      await releaseBranch(this.deps.ec2, { eniId, associationId: item.associationId });
+      // Last word before destroying anything: EC2 says it is ours, the API server says no live pod names it.
+      const verdict = await this.deps.guard.verdict(eniId, item.pod, item.orphan ? 'orphan' : item.immediate ? 'immediate' : 'cooldown');
+      if (verdict.kind === 'keep') {
+        book.cancelRelease(eniId);
+        if (verdict.pod) this.deps.enqueuePod(verdict.pod);
+        return Outcome.done();
+      }
+      if (verdict.kind === 'delete') await releaseBranch(this.deps.ec2, { eniId, associationId: item.associationId });
     } catch (err) {
       if (!isEc2NotFound(err)) {
         metrics.releaseFailure();

@@ -21,6 +21,7 @@ import { POD_INDEX_NODE, POD_INDEX_UID, SGP_INDEX_NAMESPACE, serviceAccountLabel
 import type { TrunkInfo } from '../trunk-registry.js';
 import { BranchReleaser } from './branch-releaser.js';
 import { CapacityWaiters } from './capacity-waiters.js';
+import { DeleteGuard } from './delete-guard.js';
 import { annotatedEniIds, runGcPass } from './gc.js';
 import { podSideMetrics } from './metrics.js';
 import { NodeStates } from './node-states.js';
@@ -66,10 +67,13 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   const config = startCniConfigWatcher(ctx);
   const warmTagger = new WarmTagger({ ec2, logger: log });
 
+  const readPod = (namespace: string, name: string) => ctx.kube.core.readNamespacedPod({ namespace, name });
+  const guard = new DeleteGuard({ ec2, clusterName: settings.clusterName, readPod, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: log });
   const releaser = new BranchReleaser({
     ec2,
     book,
-    readPod: (namespace, name) => ctx.kube.core.readNamespacedPod({ namespace, name }),
+    guard,
+    readPod,
     cooldownSeconds: () => config.cooldownSeconds(),
     warmSeconds: () => config.warmSeconds(),
     tagWarm: (eniId) => warmTagger.add(eniId),
@@ -119,6 +123,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     },
     liveUpdates: settings.livePolicyUpdates !== false,
     startedAt: now(),
+    guard,
     logger: log,
     now,
     ...(opts.capacityRecheckMs !== undefined ? { capacityRecheckMs: opts.capacityRecheckMs } : {}),
