@@ -29,6 +29,8 @@ export interface BranchReleaserDeps {
   warmSeconds(): number;
   /** Tag an ENI that turned warm (batched, information only). */
   tagWarm(eniId: string): void;
+  /** Tag the start of an ENI's cooldown on it, so a restart goes on from there (cooling-tagger.ts). */
+  tagCooling?(eniId: string, since: number): void;
   /** The ENI is gone (the tagger forgets it). */
   forget(eniId: string): void;
   /** Put an ENI ID on the release queue. */
@@ -48,13 +50,16 @@ export class BranchReleaser {
 
   /** Queue ENIs the book already holds for release. */
   handOver(items: readonly ReleaseItem[]): void {
-    for (const item of items) this.deps.enqueue(item.eniId);
+    for (const item of items) {
+      if (!item.immediate) this.deps.tagCooling?.(item.eniId, item.since);
+      this.deps.enqueue(item.eniId);
+    }
   }
 
   /** Release this ENI (recorded on its node or not): hand it to the book and queue it. */
   releaseEni(item: ReleaseItem): ReleaseItem {
     const held = this.deps.book.releaseEni(item);
-    this.deps.enqueue(held.eniId);
+    this.handOver([held]);
     return held;
   }
 

@@ -29,6 +29,7 @@ import { TrunkBranchSource } from './branch-snapshot.js';
 import { describeTrunkBranches } from './rebuild.js';
 import { PodReconciler } from './pod-reconciler.js';
 import { WarmTagger } from './warm-tagger.js';
+import { CoolingTagger } from './cooling-tagger.js';
 
 export interface PodSideOptions {
   /** Parallel pod reconciles. Default 32 (EC2 pacing, not this, is the real limit). */
@@ -66,6 +67,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   const podByUid = (uid: string) => informers.pods.byIndex(POD_INDEX_UID, uid)[0];
   const config = startCniConfigWatcher(ctx);
   const warmTagger = new WarmTagger({ ec2, logger: log });
+  const coolingTagger = new CoolingTagger({ ec2, logger: log });
 
   const readPod = (namespace: string, name: string) => ctx.kube.core.readNamespacedPod({ namespace, name });
   const guard = new DeleteGuard({ ec2, clusterName: settings.clusterName, readPod, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: log });
@@ -77,7 +79,11 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     cooldownSeconds: () => config.cooldownSeconds(),
     warmSeconds: () => config.warmSeconds(),
     tagWarm: (eniId) => warmTagger.add(eniId),
-    forget: (eniId) => warmTagger.forget(eniId),
+    tagCooling: (eniId, since) => coolingTagger.add(eniId, since),
+    forget: (eniId) => {
+      warmTagger.forget(eniId);
+      coolingTagger.forget(eniId);
+    },
     enqueue: (eniId) => releaseQueue.add(eniId, 'low'),
     enqueuePod: (key) => podQueue.add(key, 'high'),
     capacity,
@@ -97,6 +103,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     podsOnNode: (n) => informers.pods.byIndex(POD_INDEX_NODE, n),
     podByUid,
     handOver: (items) => releaser.handOver(items),
+    coolingKnown: (eniId, value) => coolingTagger.known(eniId, value),
     now,
     logger: log,
   });
@@ -230,7 +237,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       stopped = true;
       if (gcTimer) clearInterval(gcTimer);
       await Promise.all([podQueue.shutdown(), releaseQueue.shutdown(), config.stop()]);
-      await warmTagger.stop();
+      await Promise.all([warmTagger.stop(), coolingTagger.stop()]);
       await gcRunning?.catch(() => 0);
     },
     nodeState: (nodeName) => book.node(nodeName),
