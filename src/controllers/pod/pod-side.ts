@@ -21,6 +21,7 @@ import { POD_INDEX_NODE, POD_INDEX_UID, SGP_INDEX_NAMESPACE, serviceAccountLabel
 import type { TrunkInfo } from '../trunk-registry.js';
 import { BranchReleaser } from './branch-releaser.js';
 import { CapacityWaiters } from './capacity-waiters.js';
+import { DeleteGuard } from './delete-guard.js';
 import { annotatedEniIds, runGcPass } from './gc.js';
 import { podSideMetrics } from './metrics.js';
 import { NodeStates } from './node-states.js';
@@ -28,6 +29,7 @@ import { TrunkBranchSource } from './branch-snapshot.js';
 import { describeTrunkBranches } from './rebuild.js';
 import { PodReconciler } from './pod-reconciler.js';
 import { WarmTagger } from './warm-tagger.js';
+import { CoolingTagger } from './cooling-tagger.js';
 
 export interface PodSideOptions {
   /** Parallel pod reconciles. Default 32 (EC2 pacing, not this, is the real limit). */
@@ -65,15 +67,23 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   const podByUid = (uid: string) => informers.pods.byIndex(POD_INDEX_UID, uid)[0];
   const config = startCniConfigWatcher(ctx);
   const warmTagger = new WarmTagger({ ec2, logger: log });
+  const coolingTagger = new CoolingTagger({ ec2, logger: log });
 
+  const readPod = (namespace: string, name: string) => ctx.kube.core.readNamespacedPod({ namespace, name });
+  const guard = new DeleteGuard({ ec2, clusterName: settings.clusterName, readPod, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: log });
   const releaser = new BranchReleaser({
     ec2,
     book,
-    readPod: (namespace, name) => ctx.kube.core.readNamespacedPod({ namespace, name }),
+    guard,
+    readPod,
     cooldownSeconds: () => config.cooldownSeconds(),
     warmSeconds: () => config.warmSeconds(),
     tagWarm: (eniId) => warmTagger.add(eniId),
-    forget: (eniId) => warmTagger.forget(eniId),
+    tagCooling: (eniId, since) => coolingTagger.add(eniId, since),
+    forget: (eniId) => {
+      warmTagger.forget(eniId);
+      coolingTagger.forget(eniId);
+    },
     enqueue: (eniId) => releaseQueue.add(eniId, 'low'),
     enqueuePod: (key) => podQueue.add(key, 'high'),
     capacity,
@@ -93,6 +103,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     podsOnNode: (n) => informers.pods.byIndex(POD_INDEX_NODE, n),
     podByUid,
     handOver: (items) => releaser.handOver(items),
+    coolingKnown: (eniId, value) => coolingTagger.known(eniId, value),
     now,
     logger: log,
   });
@@ -119,6 +130,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     },
     liveUpdates: settings.livePolicyUpdates !== false,
     startedAt: now(),
+    guard,
     logger: log,
     now,
     ...(opts.capacityRecheckMs !== undefined ? { capacityRecheckMs: opts.capacityRecheckMs } : {}),
@@ -225,7 +237,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       stopped = true;
       if (gcTimer) clearInterval(gcTimer);
       await Promise.all([podQueue.shutdown(), releaseQueue.shutdown(), config.stop()]);
-      await warmTagger.stop();
+      await Promise.all([warmTagger.stop(), coolingTagger.stop()]);
       await gcRunning?.catch(() => 0);
     },
     nodeState: (nodeName) => book.node(nodeName),
