@@ -33,6 +33,9 @@ export const LABEL_VPC_ENICONFIG = 'vpc.amazonaws.com/eniConfig';
 export const LABEL_USER_ENICONFIG = 'k8s.amazonaws.com/eniConfig';
 export const LABEL_COMPUTE_TYPE = 'eks.amazonaws.com/compute-type';
 export const COMPUTE_TYPE_AUTO = 'auto';
+export const COMPUTE_TYPE_FARGATE = 'fargate';
+/** On Fargate nodes and pods: the Fargate profile that placed them. */
+export const LABEL_FARGATE_PROFILE = 'eks.amazonaws.com/fargate-profile';
 export const RESOURCE_POD_ENI = 'vpc.amazonaws.com/pod-eni';
 export const ANNOTATION_POD_ENI = 'vpc.amazonaws.com/pod-eni';
 

@@ -11,6 +11,7 @@ import { loadLimits, startController, type StartControllerOptions } from '../con
 import { EXIT_USAGE } from './exit-codes.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { logFormatOf, logFormatOption } from './log-options.js';
 import type { FailurePolicy } from '../webhooks/registration.js';
 
 /** The `--ec2-*` pacing flags are PacingFlags, handed to pacingFromFlags as they are. */
@@ -22,6 +23,7 @@ export interface ControllerFlags extends PacingFlags {
   region?: string;
   ec2Endpoint?: string;
   logLevel?: string;
+  logFormat?: string;
   metricsAddress?: string;
   customNetworking?: boolean;
   eniconfigLabelKey?: string;
@@ -195,7 +197,8 @@ export function registerControllerCommand(parent: Command): void {
     .option('--vpc-id <id>', "the cluster's VPC (default: discovered from the instances)")
     .option('--region <region>', 'AWS region (or $AWS_REGION)')
     .option('--ec2-endpoint <url>', 'EC2 endpoint URL (or $AWS_ENDPOINT_URL_EC2), e.g. a local EC2')
-    .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .addOption(logFormatOption())
+    .addOption(new Option('--log-level <level>', 'log level (logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .option('--metrics-address <addr>', 'serve /metrics, /healthz and /readyz here (host:port)', '0.0.0.0:8080')
     .option('--custom-networking', 'custom networking is on for the cluster: no trunk until a node\'s ENIConfig is known and exists')
     .option('--eniconfig-label-key <key>', 'with --custom-networking: node label naming its ENIConfig (e.g. topology.kubernetes.io/zone)')
@@ -243,7 +246,7 @@ export function registerControllerCommand(parent: Command): void {
         process.exit(EXIT_USAGE);
       }
       const level = (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? (flags.logLevel as LevelWithSilent);
-      const logger = createLogger({ level, name: 'vpc-resource-controller' });
+      const logger = createLogger({ level, name: 'vpc-resource-controller', format: logFormatOf(flags) });
       const controller = await startController({ ...opts, kubeConfig, logger, onLostLeadership: () => process.exit(1) });
       logger.info({ health: controller.healthUrl, cluster: opts.settings.clusterName }, 'controller running');
       await untilSignal(logger);

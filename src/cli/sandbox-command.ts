@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../observability/logger.js';
+import { logFormatOf, logFormatOption } from './log-options.js';
 import { loadSandboxConfigFile, parseNodesSpec, parseSecurityGroupList, resolveSettings, type SandboxSettings } from '../sim/sandbox/config.js';
 import { runDemo } from '../sim/sandbox/demo.js';
 import { startSandbox, type ControllerStarter } from '../sim/sandbox/sandbox.js';
@@ -69,6 +70,7 @@ export function registerSandboxCommand(
     .option('--config <file>', 'YAML file with the same settings (flags override it)')
     .option('--demo', 'play the security-groups-for-pods story (policy, webhook, branch ENI, release) and print it; exits when done')
     .option('--keep-running', 'with --demo: keep the sandbox running afterwards')
+    .addOption(logFormatOption())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
     .action(async (flags: Record<string, unknown>, cmd: Command) => {
       // The SDK's notice that its releases after January 2027 need Node 22 is for whoever upgrades
@@ -95,7 +97,7 @@ export function registerSandboxCommand(
         securityGroups: given('securityGroups') as string[] | undefined,
       };
       const settings = resolveSettings(file, fromFlags);
-      const logger = createLogger({ level: (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? (flags.logLevel as LevelWithSilent), name: 'sandbox' });
+      const logger = createLogger({ level: (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? (flags.logLevel as LevelWithSilent), name: 'sandbox', format: logFormatOf(flags) });
       let controller: ControllerStarter | undefined;
       let healthUrl: string | undefined;
       if (settings.controller && flags.demo && deps.demoControllerStarter) controller = deps.demoControllerStarter;

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createLogger } from '../observability/logger.js';
+import { logFormatOf, logFormatOption } from './log-options.js';
 import { startLocalEc2, type FaultSpec, type LatencySpec } from '../sim/ec2/index.js';
 
 // `vpcrc sim ec2`: the local EC2 on its own. Prints exactly one line on stdout,
@@ -60,6 +61,7 @@ function faultArg(raw: string, prev: Record<string, FaultSpec>): Record<string, 
 }
 
 interface SimEc2Flags {
+  logFormat?: string;
   port: number;
   host: string;
   throttle: 'aws' | 'off';
@@ -93,6 +95,7 @@ export function registerSimEc2Command(parent: Command, deps: SimEc2Deps = {}): v
     .option('--sg-per-interface <n>', 'security groups per interface quota', intArg('--sg-per-interface', 1, 16), 5)
     .option('--latency <Action=ms>', 'added latency for an action (repeatable; * = all)', latencyArg, {})
     .option('--fault <Action=Code[:count|@rate]>', 'inject an error for an action (repeatable; * = all)', faultArg, {})
+    .addOption(logFormatOption())
     .option('--empty-world', 'start without the default VPC, subnets and security group')
     .exitOverride((err) => {
       // Help and version are not errors; everything else commander rejects is a usage error.
@@ -103,7 +106,7 @@ export function registerSimEc2Command(parent: Command, deps: SimEc2Deps = {}): v
         console.error(`error: option '--region <region>' argument '${flags.region}' is invalid. Use a region name such as us-west-2.`);
         process.exit(EXIT_USAGE);
       }
-      const logger = createLogger({ name: 'vpcrc-sim-ec2' });
+      const logger = createLogger({ name: 'vpcrc-sim-ec2', format: logFormatOf(flags) });
       const ec2 = await startLocalEc2({
         port: flags.port,
         host: flags.host,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createLogger } from '../observability/logger.js';
+import { logFormatOf, logFormatOption } from './log-options.js';
 import { buildKubeconfigYaml, startLocalKube } from '../sim/kube/index.js';
 
 function portOption(value: string): number {
@@ -30,8 +31,9 @@ export function registerSimKubeCommand(parent: Command, deps: SimKubeDeps = {}):
     .option('--port <n>', 'HTTP port (0 = any free port)', portOption, 0)
     .option('--https-port <n>', 'HTTPS port (0 = any free port)', portOption, 0)
     .option('--kubeconfig <path>', 'where to write the kubeconfig (default: a file in the temp directory)')
-    .action(async (opts: { port: number; httpsPort: number; kubeconfig?: string }) => {
-      const logger = createLogger({ name: 'vpcrc-sim-kube' });
+    .addOption(logFormatOption())
+    .action(async (opts: { port: number; httpsPort: number; kubeconfig?: string; logFormat?: string }) => {
+      const logger = createLogger({ name: 'vpcrc-sim-kube', format: logFormatOf(opts) });
       const kube = await startLocalKube({ port: opts.port, httpsPort: opts.httpsPort, logger });
       const path = opts.kubeconfig ?? join(tmpdir(), `vpcrc-kubeconfig-${process.pid}.yaml`);
       try {

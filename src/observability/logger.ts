@@ -1,10 +1,30 @@
-import { pino, destination, type Logger, type LevelWithSilent } from 'pino';
+import { pino, destination, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
+import { serializeError } from './log-serializers.js';
+import { formatLogLine } from './log-text.js';
 
 export type { Logger };
+
+export type LogFormat = 'json' | 'text';
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text'];
 
 export interface LoggerOptions {
   level?: LevelWithSilent;
   name?: string;
+  /** json (default, for log pipelines) or text (for a terminal); LOG_FORMAT sets it too. */
+  format?: LogFormat;
+  /** Where lines go; stderr by default. */
+  stream?: DestinationStream;
+}
+
+/** LOG_FORMAT from the environment when it names a format, else undefined. */
+export function logFormatFromEnv(): LogFormat | undefined {
+  const v = process.env.LOG_FORMAT;
+  return v === 'json' || v === 'text' ? v : undefined;
+}
+
+/** Writes each JSON record as a text line to `out`. */
+function textStream(out: DestinationStream): DestinationStream {
+  return { write: (line: string) => out.write(`${formatLogLine(line)}\n`) };
 }
 
 /**
@@ -14,7 +34,12 @@ export interface LoggerOptions {
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? ((process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
-  return pino({ level, ...(opts.name ? { name: opts.name } : {}) }, destination(2));
+  const format = opts.format ?? logFormatFromEnv() ?? 'json';
+  const out = opts.stream ?? destination(2);
+  return pino(
+    { level, ...(opts.name ? { name: opts.name } : {}), serializers: { err: serializeError } },
+    format === 'text' ? textStream(out) : out,
+  );
 }
 
 /** A logger that drops everything: for unit tests and for library defaults. */

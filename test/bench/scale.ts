@@ -3,7 +3,7 @@
 // pod, the EC2 calls that restart spends, and webhook latency at a fixed review rate.
 //
 //   npm run bench -- scale --nodes N --pods P --matched M [--time-scale X] [--type m5.xlarge]
-//                          [--namespaces K] [--review-rate 500] [--review-seconds 10]
+//                          [--namespaces K] [--review-rate 500] [--review-seconds 10] [--heap-snapshot]
 //
 // How the cluster is built (printed as it goes, and said again in the JSON's `build`):
 // - The sandbox (local EC2 with AWS's token buckets scaled by --time-scale, local Kubernetes, node
@@ -28,7 +28,7 @@
 //   heartbeat stands for the status report.
 // Writes test/bench/results/scale-<timestamp>.json and scale-latest.json.
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import {
@@ -60,6 +60,7 @@ import {
   startControllerProcess,
   type ControllerProcess,
 } from './lib/controller-process.js';
+import { summariseHeapSnapshot } from './lib/heap-summary.js';
 import { fixedRateReviews } from './lib/review-load.js';
 
 const t00 = Date.now();
@@ -95,6 +96,32 @@ async function retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** RSS samples over `seconds`; the median is the steady figure (a GC in flight does not decide it). */
+/** SIGUSR2 makes a controller started with --heapsnapshot-signal write a snapshot into `dir`; summarise it. */
+async function takeHeapSnapshot(pid: number, dir: string): Promise<ReturnType<typeof summariseHeapSnapshot> | undefined> {
+  const before = new Set(await readdir(dir));
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 600_000;
+  while (Date.now() < deadline) {
+    await sleep(2000);
+    const file = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!file) continue;
+    // Written progressively (it starts empty): wait until it has a size that stops changing.
+    let size = -1;
+    for (;;) {
+      const now = (await stat(join(dir, file))).size;
+      if (now > 0 && now === size) break;
+      size = now;
+      await sleep(3000);
+    }
+    progress(`heap snapshot ${Math.round(size / 2 ** 20)} MiB written; summarising`);
+    const summary = summariseHeapSnapshot(join(dir, file));
+    await rm(join(dir, file), { force: true });
+    return summary;
+  }
+  progress('warning: no heap snapshot appeared within 10 minutes');
+  return undefined;
+}
+
 async function sampleRss(pid: number, seconds: number): Promise<{ medianMiB: number; minMiB: number; maxMiB: number }> {
   const s: number[] = [];
   for (let i = 0; i < seconds; i++) {
@@ -161,6 +188,8 @@ export async function main(argv: string[]): Promise<void> {
   const namespaces = positive('namespaces', flag(argv, 'namespaces', String(Math.max(1, Math.ceil(pods / 2000)))));
   const reviewRate = positive('review-rate', flag(argv, 'review-rate', '500'));
   const reviewSeconds = positive('review-seconds', flag(argv, 'review-seconds', '10'));
+  // --heap-snapshot: the loaded controller writes a heap snapshot (SIGUSR2), summarised in the JSON.
+  const heapSnapshot = argv.includes('--heap-snapshot');
   const afterRestartSeconds = positive('watch-after-restart', flag(argv, 'watch-after-restart', String(MIN_BRANCH_ENI_COOLDOWN_SECONDS + 15)));
   const dir = join(tmpdir(), `vpcrc-scale-${process.pid}`);
   const load = { atStart: loadavg().map(round1), cpus: cpus().length, memoryMiB: Math.round(totalmem() / 2 ** 20) };
@@ -186,7 +215,7 @@ export async function main(argv: string[]): Promise<void> {
     cm.data = { ...(cm.data ?? {}), [CONFIG_KEY_BRANCH_ENI_COOLDOWN]: String(MIN_BRANCH_ENI_COOLDOWN_SECONDS) };
     await core.replaceNamespacedConfigMap({ namespace: CNI_CONFIGMAP_NAMESPACE, name: CNI_CONFIGMAP_NAME, body: cm });
 
-    controller = await startControllerProcess(env, { timeScale, webhooks: true });
+    controller = await startControllerProcess(env, { timeScale, webhooks: true, ...(heapSnapshot ? { nodeOptions: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] } : {}) });
     progress(`controller pid ${controller.pid} ready on the empty cluster; measuring its baseline`);
     await sleep(5000);
     const baseline = await sampleRss(controller.pid, 10);
@@ -313,6 +342,7 @@ export async function main(argv: string[]): Promise<void> {
     const peakBeforeRestart = peakRssMiB(controller.pid);
     const branchEnisInEc2 = world.listEnis().filter((e) => e.interfaceType === 'branch').length;
     progress(`steady RSS ${loaded.medianMiB} MiB (baseline ${baseline.medianMiB}), heap used ${heapUsedMiB} MiB, peak ${peakBeforeRestart} MiB`);
+    const heapBreakdown = heapSnapshot ? await takeHeapSnapshot(controller.pid, dir) : undefined;
 
     // ---------------------------------------------------------------- webhooks at a fixed rate
     const webhookNs = nsNames[0] as string;
@@ -398,6 +428,7 @@ export async function main(argv: string[]): Promise<void> {
         steadyOverBaselineMiB: round1(loaded.medianMiB - baseline.medianMiB),
         peakRssMiB: peakBeforeRestart,
         heapUsedMiB,
+        ...(heapBreakdown ? { heapBreakdown } : {}),
         cpuSecondsBeforeRestart: cpuBeforeKill,
         branchEnisInEc2,
       },

@@ -1,13 +1,17 @@
 // Webhook throughput and latency over real TLS with keep-alive, as the API server calls it.
-//   npm run bench -- webhooks [--requests 4000] [--concurrency 16]
-// Writes test/bench/results/webhooks.json.
+//   npm run bench -- webhooks [--requests 4000] [--concurrency 16]      saturating: closed loop
+//   npm run bench -- webhooks --rate 500 [--seconds 20]                 fixed rate: open loop, as an
+//                                                                       API server sends reviews
+// Writes test/bench/results/webhooks.json (saturating) or webhooks-fixed-rate.json.
 import { Agent, request } from 'node:https';
+import { loadavg } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { ANNOTATION_POD_ENI } from '../../src/apis/constants.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startWebhookServer } from '../../src/webhooks/server.js';
+import { fixedRateReviews } from './lib/review-load.js';
 
 function flag(argv: string[], name: string, def: number): number {
   const i = argv.indexOf(`--${name}`);
@@ -36,7 +40,35 @@ function review(i: number, path: string): string {
   });
 }
 
+async function writeResult(file: string, result: object): Promise<void> {
+  const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'bench', 'results', file);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result));
+}
+
+/** Reviews at a fixed rate: latency from when each was due, so falling behind shows. */
+async function fixedRate(rate: number, seconds: number): Promise<void> {
+  const server = await startWebhookServer({
+    logger: silentLogger(),
+    resolvePodSecurityGroups: (p) => Promise.resolve({ groups: p.metadata?.labels?.role === 'demo-sg' ? ['sg-0123456789abcdef0'] : [] }),
+  });
+  const paths = ['/mutate-v1-pod', '/validate-v1-pod'];
+  const load = await fixedRateReviews({ baseUrl: server.url, rate, seconds, ca: server.caPem, body: (i) => ({ path: paths[i % 2] ?? '/mutate-v1-pod', json: review(i, paths[i % 2] ?? '/mutate-v1-pod') }) });
+  await server.close();
+  await writeResult('webhooks-fixed-rate.json', {
+    bench: 'webhooks',
+    mode: 'fixed-rate',
+    date: new Date().toISOString(),
+    node: process.version,
+    ...load,
+    rssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024),
+    loadAverage: Number((loadavg()[0] ?? 0).toFixed(2)),
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--rate')) return fixedRate(flag(argv, 'rate', 500), flag(argv, 'seconds', 20));
   const total = flag(argv, 'requests', 4000);
   const concurrency = flag(argv, 'concurrency', 16);
   const server = await startWebhookServer({
@@ -90,8 +122,5 @@ export async function main(argv: string[]): Promise<void> {
     latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100) },
     rssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024),
   };
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'bench', 'results', 'webhooks.json');
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result));
+  await writeResult('webhooks.json', result);
 }

@@ -2,7 +2,8 @@
 // being deleted and its Node is gone (checked against the API server, not only the cache:
 // principle 5), delete the `available` ENIs this controller owns for that instance, then drop
 // the finalizer. ENIs still in use by a terminated instance (a trunk's branches while EC2 tears
-// the trunk down) become available shortly; they are waited for, within a bound.
+// the trunk down) become available shortly; they are waited for, within a bound. A CNINode
+// deleted while its Node lives only loses the finalizer, and is created afresh.
 import type { V1Node } from '@kubernetes/client-node';
 import type { Ec2Api } from '../../aws/ec2-api.js';
 import { isNotFound as isEc2NotFound } from '../../aws/error-classes.js';
@@ -12,7 +13,9 @@ import { isConflict, isNotFound } from '../../kube/errors.js';
 import type { SupervisedInformer } from '../../kube/informer.js';
 import { mergePatchCustomObject } from '../../kube/patch.js';
 import { Outcome, type ReconcileContext, type ReconcileOutcome } from '../../kube/work-queue.js';
+import type { Logger } from '../../observability/logger.js';
 import type { CNINodeObject } from '../informers.js';
+import type { CniNodeCarryOver } from './cninode-ensurer.js';
 
 export interface CniNodeCleanupDeps {
   kube: KubeClients;
@@ -21,6 +24,8 @@ export interface CniNodeCleanupDeps {
   cniNodes: SupervisedInformer<CNINodeObject>;
   /** Instance of a node as the node reconciler last knew it (a CNINode without our tag). */
   instanceOf?: (nodeName: string) => string | undefined;
+  /** Where a CNINode deleted by hand leaves its spec for its re-creation (cninode-ensurer.ts). */
+  carryOver?: Pick<CniNodeCarryOver, 'remember'>;
   /** How long to wait for in-use ENIs of the instance to become available before giving up. Default 60 s. */
   inUseGraceMs?: number;
   now?: () => number;
@@ -30,14 +35,24 @@ export interface CniNodeCleanupDeps {
 export async function reconcileCniNodeCleanup(d: CniNodeCleanupDeps, name: string, rc: ReconcileContext): Promise<ReconcileOutcome> {
   const cni = d.cniNodes.get(name);
   if (!cni?.metadata?.deletionTimestamp || !(cni.metadata.finalizers ?? []).includes(CNINODE_FINALIZER)) return Outcome.done();
-  if (d.nodes.get(name)) return Outcome.done(); // the Node's deletion enqueues this again
+  const log = rc.logger.child({ cninode: name });
+  const node = d.nodes.get(name);
+  if (node) {
+    // The Node's deletion (its CNINode is collected through the owner reference) enqueues this again.
+    if (node.metadata?.deletionTimestamp) return Outcome.done();
+    // Deleted by hand while its Node lives (upstream cninode_controller.go does the same): the
+    // instance still runs, so no EC2 cleanup; the finalizer is dropped so the object goes, and its
+    // deletion makes the node reconciler create a fresh one carrying the old features and tags.
+    d.carryOver?.remember(name, node.metadata?.uid ?? '', cni.spec);
+    log.info('CNINode deleted while its node lives: finalizer dropped, a new CNINode follows');
+    return dropFinalizer(d, cni, log);
+  }
   try {
     await d.kube.core.readNode({ name });
     return Outcome.requeueAfter(5_000); // the cache is behind: the Node still exists
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  const log = rc.logger.child({ cninode: name });
   const instanceId = cni.spec?.tags?.[TAG_INSTANCE_ID] ?? d.instanceOf?.(name);
   if (instanceId) {
     const enis = await d.ec2.describeNetworkInterfaces(
@@ -68,6 +83,11 @@ export async function reconcileCniNodeCleanup(d: CniNodeCleanupDeps, name: strin
   } else {
     log.warn('CNINode has no instance tag and the node is unknown: nothing to clean up in EC2');
   }
+  return dropFinalizer(d, cni, log);
+}
+
+async function dropFinalizer(d: CniNodeCleanupDeps, cni: CNINodeObject, log: Logger): Promise<ReconcileOutcome> {
+  const name = cni.metadata.name;
   const finalizers = (cni.metadata.finalizers ?? []).filter((f) => f !== CNINODE_FINALIZER);
   try {
     await mergePatchCustomObject(

@@ -1,4 +1,4 @@
-// The node reconciler (key = node name): eligibility → CNINode → ENIConfig settled → instance
+// The node reconciler (key = node name): CNINode (cninode-ensurer.ts) → eligibility → ENIConfig settled → instance
 // facts from EC2 → reuse or create the trunk → advertise capacity and label → publish the trunk
 // for the pod side. Every step reads current state (caches, EC2) and does only what is missing,
 // so running it again is harmless; what must survive a restart lives in EC2 (the attached trunk,
@@ -6,13 +6,12 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { Ec2Api } from '../../aws/ec2-api.js';
 import { isNotFound as isEc2NotFound } from '../../aws/error-classes.js';
-import { cniNodeFeatures, type CNINode } from '../../apis/cninode.js';
+import { cniNodeFeatures } from '../../apis/cninode.js';
 import { REASON_ENICONFIG_NOT_SETTLED } from '../../apis/constants.js';
 import { nodeFacts } from '../../apis/kube-facts.js';
 import { resolveEniConfig, type EniConfigResolution } from '../../domain/eniconfig-resolution.js';
 import type { LimitsTable } from '../../domain/instance-limits.js';
 import { nodeEligibility } from '../../domain/node-eligibility.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../kube/errors.js';
 import type { EventRecorder } from '../../kube/events.js';
 import type { SupervisedInformer } from '../../kube/informer.js';
 import { Outcome, type ReconcileContext, type ReconcileOutcome } from '../../kube/work-queue.js';
@@ -20,7 +19,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { ControllerSettings } from '../context.js';
 import type { CNINodeObject, ENIConfigObject } from '../informers.js';
 import type { TrunkRegistry } from '../trunk-registry.js';
-import { cniNodePatch, newCniNode } from '../cninode/cninode-spec.js';
+import { CniNodeEnsurer, type CniNodeCarryOver } from '../cninode/cninode-ensurer.js';
 import { InstanceDescriber } from './instance-describer.js';
 import { findTrunk } from './instance-facts.js';
 import type { NodeMetrics, NodeState } from './node-metrics.js';
@@ -45,6 +44,8 @@ export interface NodeReconcilerDeps {
   eniConfigs: Pick<SupervisedInformer<ENIConfigObject>, 'get'>;
   metrics: NodeMetrics;
   logger: Logger;
+  /** Shared with the CNINode cleanup: what a CNINode deleted by hand carried into its re-creation. */
+  cniNodeCarryOver?: CniNodeCarryOver;
   /** First look at a new attachment after this long; doubles per look up to 8×. Default 1 s
    *  (EC2 attaches in about that time; sooner only spends DescribeInstances calls). */
   attachPollMs?: number;
@@ -60,11 +61,13 @@ export class NodeReconciler {
   private readonly attachPollMs: number;
   private readonly describer: InstanceDescriber;
   private readonly notes: NodeNotes;
+  private readonly cniNodeEnsurer: CniNodeEnsurer;
   /** What the create and adopt steps (trunk-create-step.ts, trunk-adopt-step.ts) work with. */
   private readonly steps: TrunkCreateDeps & TrunkAdoptDeps;
 
   constructor(private readonly d: NodeReconcilerDeps) {
     this.describer = new InstanceDescriber({ ec2: d.ec2 });
+    this.cniNodeEnsurer = new CniNodeEnsurer({ writes: d.writes, clusterName: d.settings.clusterName, ...(d.cniNodeCarryOver ? { carryOver: d.cniNodeCarryOver } : {}) });
     this.subnets = new SubnetCache(d.ec2);
     this.now = d.now ?? Date.now;
     this.attachPollMs = d.attachPollMs ?? 1_000;
@@ -96,6 +99,8 @@ export class NodeReconciler {
       return Outcome.done();
     }
     const cni = this.d.cniNodes.get(name);
+    // Every served node gets its CNINode first, whether or not the CNI has asked for anything yet.
+    await this.cniNodeEnsurer.ensure(node, cni);
     const features = cni ? cniNodeFeatures(cni) : undefined;
     const nf = nodeFacts(node);
     const elig = nodeEligibility(nf, features);
@@ -114,8 +119,6 @@ export class NodeReconciler {
       this.setState(name, rec, 'initializing');
     }
     const log = rc.logger.child({ node: name, instance: rec.instanceId });
-
-    await this.ensureCniNode(node, cni, rec.instanceId);
 
     if (rec.rollback) {
       const gone = await finishRollback(this.d.ec2, rec.rollback);
@@ -194,28 +197,6 @@ export class NodeReconciler {
   }
 
   // ------------------------------------------------------------------ steps
-
-  private async ensureCniNode(node: V1Node, cni: CNINode | undefined, instanceId: string): Promise<void> {
-    const wants = { node, clusterName: this.d.settings.clusterName, instanceId };
-    if (!cni) {
-      try {
-        await this.d.writes.createCniNode(newCniNode(wants));
-      } catch (err) {
-        // The CNI created it meanwhile: the informer brings it and the node is reconciled again.
-        if (!isAlreadyExists(err) && !isConflict(err)) throw err;
-      }
-      return;
-    }
-    const patch = cniNodePatch(cni, wants);
-    if (!patch) return;
-    try {
-      await this.d.writes.patchCniNode(node.metadata?.name ?? '', patch);
-    } catch (err) {
-      // A newer CNINode is on its way through the informer; the node is reconciled again then.
-      if (isConflict(err) || isNotFound(err)) return;
-      throw err;
-    }
-  }
 
   /** The target as far as it can be known without EC2 (the primary ENI's groups from the last look). */
   private cheapTargetKey(resolution: Extract<EniConfigResolution, { state: 'resolved' | 'not-needed' }>, rec: NodeRecord): string {

@@ -6,6 +6,7 @@ import { WorkQueue } from '../../kube/work-queue.js';
 import type { ControllerContext, ControllerPart } from '../context.js';
 import { outcomeOf } from '../error-map.js';
 import { reconcileCniNodeCleanup } from '../cninode/cleanup.js';
+import { CniNodeCarryOver } from '../cninode/cninode-ensurer.js';
 import { nodeMetrics } from './node-metrics.js';
 import { reportingNodeFailures } from './node-failures.js';
 import { NodeReconciler } from './node-reconciler.js';
@@ -31,6 +32,7 @@ export interface NodeSide extends ControllerPart {
 export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}): Promise<NodeSide> {
   const log = ctx.logger.child({ controller: 'node' });
   const { nodes, cniNodes, eniConfigs } = ctx.informers;
+  const carryOver = new CniNodeCarryOver();
   const reconciler = new NodeReconciler({
     settings: ctx.settings,
     writes: kubeNodeWrites(ctx.kube),
@@ -43,6 +45,7 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
     eniConfigs,
     metrics: nodeMetrics(ctx.registry),
     logger: log,
+    cniNodeCarryOver: carryOver,
     ...(opts.attachPollMs !== undefined ? { attachPollMs: opts.attachPollMs } : {}),
   });
   const queue: WorkQueue = new WorkQueue({
@@ -64,7 +67,7 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
     name: 'cninode-cleanup',
     concurrency: 4,
     reconcile: (key, rc) =>
-      reconcileCniNodeCleanup({ kube: ctx.kube, ec2: ctx.ec2, nodes, cniNodes, instanceOf: (n) => reconciler.instanceOf(n) }, key, rc),
+      reconcileCniNodeCleanup({ kube: ctx.kube, ec2: ctx.ec2, nodes, cniNodes, carryOver, instanceOf: (n) => reconciler.instanceOf(n) }, key, rc),
     errorOutcome: outcomeOf,
     registry: ctx.registry,
     logger: log.child({ controller: 'cninode-cleanup' }),

@@ -7,7 +7,9 @@ import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { BranchBook } from '../../domain/branch-book.js';
 import type { BranchRecord, NodeBranchState, PodRef } from '../../domain/branch-state.js';
 import type { TrunkInfo } from '../trunk-registry.js';
-import { BranchCreateError, createBranch } from './branch-eni-ops.js';
+import { generationFor, saveAttempt } from './attempts.js';
+import { checkBranch } from './branch-check.js';
+import { associatePurpose, BranchCreateError, createBranch } from './branch-eni-ops.js';
 import type { BranchReleaser } from './branch-releaser.js';
 import type { PodSideMetrics } from './metrics.js';
 import type { PodMemo } from './pod-memos.js';
@@ -27,6 +29,10 @@ export interface AllocationDeps {
   /** When a cooling ENI's cooldown ends (ms since epoch); undefined when it is not waiting for one. */
   coolingDue(eniId: string): number | undefined;
   now(): number;
+  /** This process's epoch for association tokens (attempts.ts). */
+  tokenEpoch?: string;
+  /** Write the pod's ClientToken attempt (attempts.ts); rejects when the API server refuses. */
+  saveAttempt?: (pod: PodRef, attempt: number) => Promise<unknown>;
 }
 
 /** One pod incarnation's allocation on its node. */
@@ -36,7 +42,14 @@ export interface AllocationTarget {
   state: NodeBranchState;
   groups: readonly string[];
   memo: PodMemo;
+  /** The ClientToken attempt the pod carries (ANNOTATION_BRANCH_ATTEMPT); raised once written. */
+  attempt: number;
+  /** An earlier process may have sent this pod's tokens: check what a create answers before using it. */
+  mayReplay: boolean;
 }
+
+/** The association attempt component: the create generation and this process's epoch. */
+const assocAttempt = (deps: AllocationDeps, generation: number): string | undefined => (deps.tokenEpoch ? `${generation}.${deps.tokenEpoch}` : undefined);
 
 /** A failed step: what failed, and the VLAN reserved for it when the create itself failed. */
 export interface StepFailure {
@@ -87,7 +100,17 @@ export async function createMissing(deps: AllocationDeps, t: AllocationTarget, c
       }
       return { kind: 'capacity' };
     }
-    const generation = memo.generations.get(index) ?? 0;
+    try {
+      // Never send a generation the pod does not carry: a restart would send the retired one again.
+      await saveAttempt(deps.saveAttempt, t);
+    } catch (err) {
+      state.cancelReservation(vlanId);
+      return { kind: 'failed', index, vlanId: undefined, err };
+    }
+    const generation = generationFor(memo, t.attempt, index);
+    const tokenKey = `${index}:${generation}`;
+    const replay = t.mayReplay || memo.sent.has(tokenKey);
+    memo.sent.add(tokenKey);
     try {
       const created = await createBranch(deps.ec2, {
         clusterName: deps.clusterName,
@@ -99,8 +122,11 @@ export async function createMissing(deps: AllocationDeps, t: AllocationTarget, c
         groups: t.groups,
         // Never take over (as an earlier attempt's ENI) one this controller already holds.
         isKnown: (eniId) => deps.book.knows(eniId),
+        ...(deps.tokenEpoch ? { associateAttempt: assocAttempt(deps, generation) } : {}),
         ...(deps.permissionAccountId ? { permissionAccountId: deps.permissionAccountId } : {}),
       });
+      // The answer may be EC2's replay of an earlier attempt: believe it only once EC2 confirms it.
+      if (replay) await confirmCreated(deps, trunk.trunkEniId, created.eniId, vlanId);
       const rec: BranchRecord = { eniId: created.eniId, vlanId, associationId: created.associationId, pod, index, macAddress: created.macAddress, privateIp: created.privateIp, groups: [...t.groups], phase: 'active' };
       if (!deps.book.record(state.nodeName, rec)) throw new Error(`VLAN ${vlanId} on trunk ${trunk.trunkEniId} is held twice (bookkeeping bug)`);
       have.set(index, rec);
@@ -120,12 +146,16 @@ export async function finishAssociations(deps: AllocationDeps, t: AllocationTarg
   for (const r of records) {
     if (r.associationId) continue;
     try {
+      const generation = generationFor(t.memo, t.attempt, r.index);
       const assoc = await deps.ec2.associateTrunkInterface(
         { BranchInterfaceId: r.eniId, TrunkInterfaceId: trunk.trunkEniId, VlanId: r.vlanId },
-        { priority: 'pod-start', purpose: ['associate', deps.clusterName, r.eniId, trunk.trunkEniId, String(r.vlanId)] },
+        { priority: 'pod-start', purpose: associatePurpose(deps.clusterName, r.eniId, trunk.trunkEniId, r.vlanId, assocAttempt(deps, generation)) },
       );
-      r.associationId = assoc.AssociationId;
-      if (assoc.AssociationId) state.setAssociation(r.eniId, assoc.AssociationId);
+      // An adopted ENI's association may be a replay of one a rollback dissolved: confirm it.
+      const check = await checkBranch(deps.ec2, r.eniId, trunk.trunkEniId, r.vlanId);
+      if (check.kind !== 'ok') throw new Error(`EC2 reported branch ENI ${r.eniId} associated with trunk ${trunk.trunkEniId} on VLAN ${r.vlanId}, but it is ${check.kind === 'gone' ? 'gone' : 'not associated there'}`);
+      r.associationId = check.associationId ?? assoc.AssociationId;
+      if (r.associationId) state.setAssociation(r.eniId, r.associationId);
     } catch (err) {
       // Cannot finish it: let it go and make a new one on the next try.
       deps.releaser.releaseEni({ eniId: r.eniId, nodeName: state.nodeName, pod: t.pod, since: deps.now(), immediate: true, orphan: false });
@@ -133,6 +163,23 @@ export async function finishAssociations(deps: AllocationDeps, t: AllocationTarg
     }
   }
   return { kind: 'ok', records };
+}
+
+/**
+ * Throws BranchCreateError unless EC2 has the ENI associated with the trunk on the VLAN: `gone`
+ * retires the token (the VLAN was never used), anything else is released and made anew.
+ */
+async function confirmCreated(deps: AllocationDeps, trunkEniId: string, eniId: string, vlanId: number): Promise<void> {
+  const check = await checkBranch(deps.ec2, eniId, trunkEniId, vlanId).catch((err: unknown) => {
+    throw new BranchCreateError('associate', err, eniId, true, false);
+  });
+  if (check.kind === 'ok') return;
+  const why = new Error(
+    check.kind === 'gone'
+      ? `EC2 answered the ClientToken with branch ENI ${eniId}, which no longer exists (an earlier attempt's rollback deleted it); retrying with a new token`
+      : `EC2 answered with branch ENI ${eniId}, which is not associated with trunk ${trunkEniId} on VLAN ${vlanId}; it is released and a new one made`,
+  );
+  throw new BranchCreateError(check.kind === 'gone' ? 'create' : 'associate', why, check.kind === 'gone' ? undefined : eniId, true, check.kind === 'gone');
 }
 
 /** Undo the bookkeeping of a failed step: give back or keep its VLAN, and pick a new ClientToken when needed. */
@@ -148,7 +195,7 @@ export function rollBackFailure(deps: AllocationDeps, t: AllocationTarget, f: St
       state.cancelReservation(vlanId);
     }
     // The token's ENI is gone (rolled back now or earlier): the next try needs a new one.
-    if (err.eniCreated || err.staleToken) memo.generations.set(index, (memo.generations.get(index) ?? 0) + 1);
+    if (err.eniCreated || err.staleToken) memo.generations.set(index, generationFor(memo, t.attempt, index) + 1);
     deps.metrics.allocationFailure(err.step);
   } else {
     if (vlanId !== undefined) state.cancelReservation(vlanId);

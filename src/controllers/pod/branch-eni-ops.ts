@@ -35,6 +35,8 @@ export interface CreateBranchInput {
   permissionAccountId?: string;
   /** ENIs the caller already holds for some pod (never taken over as this create's ENI). */
   isKnown?: (eniId: string) => boolean;
+  /** The association's attempt component (attempts.ts): never the same as a dead process's. */
+  associateAttempt?: string;
 }
 
 export interface CreatedBranch {
@@ -92,6 +94,15 @@ export function branchPurpose(clusterName: string, podUid: string, index: number
 }
 
 /**
+ * The ClientToken purpose of an association. `attempt` keeps a new process (or a new try after a
+ * rollback) from getting EC2's replay of an association that was dissolved since (issue 10).
+ */
+export function associatePurpose(clusterName: string, eniId: string, trunkEniId: string, vlanId: number, attempt: string | undefined): string[] {
+  const base = ['associate', clusterName, eniId, trunkEniId, String(vlanId)];
+  return attempt ? [...base, attempt] : base;
+}
+
+/**
  * CreateNetworkInterface → AssociateTrunkInterface → (CreateNetworkInterfacePermission). On a
  * failure after the create, the ENI is disassociated/deleted again; throws BranchCreateError.
  */
@@ -132,7 +143,7 @@ export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promi
   try {
     const assoc = await ec2.associateTrunkInterface(
       { BranchInterfaceId: eniId, TrunkInterfaceId: input.trunk.trunkEniId, VlanId: input.vlanId },
-      { priority: 'pod-start', purpose: ['associate', input.clusterName, eniId, input.trunk.trunkEniId, String(input.vlanId)] },
+      { priority: 'pod-start', purpose: associatePurpose(input.clusterName, eniId, input.trunk.trunkEniId, input.vlanId, input.associateAttempt) },
     );
     associationId = assoc.AssociationId as string;
   } catch (err) {

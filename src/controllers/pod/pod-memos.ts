@@ -1,6 +1,8 @@
 // What the pod reconciler remembers about a pod incarnation between reconciles: only what keeps it
 // from repeating itself (events, ClientToken generations) or from trusting a lagging cache. Nothing
-// here has to survive a restart: losing it costs at most a repeated event or a rebuilt token.
+// here has to survive a restart: losing it costs at most a repeated event; a retired ClientToken
+// generation is also written to the pod (attempts.ts), and a create that may meet an earlier
+// process's token is checked against EC2 (branch-check.ts).
 
 export interface PodMemo {
   /** Groups last announced with SecurityGroupRequested (so retries do not repeat it). */
@@ -11,6 +13,8 @@ export interface PodMemo {
   annotated?: string;
   /** ClientToken generation per branch index (bumped after a rollback deleted the ENI). */
   generations: Map<number, number>;
+  /** `index:generation` of the create tokens this process has sent (a second send may be answered by a replay). */
+  sent: Set<string>;
   lastFailure?: string;
   /** Told that no policy selects it any more (live policies): once. */
   unmatchedWarned?: boolean;
@@ -24,7 +28,7 @@ export class PodMemos {
   /** The memo of this incarnation, created on first use. */
   of(uid: string, key: string): PodMemo {
     let m = this.byUid.get(uid);
-    if (!m) this.byUid.set(uid, (m = { generations: new Map() }));
+    if (!m) this.byUid.set(uid, (m = { generations: new Map(), sent: new Set() }));
     this.uidByKey.set(key, uid);
     return m;
   }

@@ -44,6 +44,7 @@ import type { SecurityGroupPolicy } from '../../apis/security-group-policy.js';
 import type { GroupResolution } from '../../domain/policy-groups.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import { createMissing, finishAssociations, rollBackFailure, type AllocationDeps, type AllocationTarget, type StepFailure } from './allocation.js';
+import { ANNOTATION_BRANCH_ATTEMPT, attemptOf, mayMeetEarlierTokens, newTokenEpoch, saveAttempt } from './attempts.js';
 import { missingResourceWarning } from './backstop.js';
 import { BranchCreateError } from './branch-eni-ops.js';
 import type { BranchReleaser } from './branch-releaser.js';
@@ -53,7 +54,9 @@ import type { NodeStates } from './node-states.js';
 import { PodMemos } from './pod-memos.js';
 import { isTerminal, podRef } from './rebuild.js';
 
-export interface PodReconcilerDeps extends Omit<AllocationDeps, 'clusterName' | 'permissionAccountId' | 'releaser' | 'metrics'> {
+export interface PodReconcilerDeps extends Omit<AllocationDeps, 'clusterName' | 'permissionAccountId' | 'releaser' | 'metrics' | 'saveAttempt'> {
+  /** When this controller process started (ms): older pods may meet an earlier process's ClientTokens. */
+  startedAt?: number;
   settings: Pick<ControllerSettings, 'clusterName' | 'securityGroupsPerInterface' | 'eniPermissionAccountId'>;
   events: Pick<EventRecorder, 'normal' | 'warning'>;
   /** A pod from the cache by ns/name. */
@@ -88,7 +91,13 @@ export class PodReconciler {
   private readonly alloc: AllocationDeps;
 
   constructor(private readonly deps: PodReconcilerDeps) {
-    this.alloc = { ...deps, clusterName: deps.settings.clusterName, permissionAccountId: deps.settings.eniPermissionAccountId };
+    this.alloc = {
+      ...deps,
+      clusterName: deps.settings.clusterName,
+      permissionAccountId: deps.settings.eniPermissionAccountId,
+      tokenEpoch: deps.tokenEpoch ?? newTokenEpoch(),
+      saveAttempt: (p, n) => deps.patchPod(p.namespace, p.name, { metadata: { uid: p.uid, annotations: { [ANNOTATION_BRANCH_ATTEMPT]: String(n) } } }),
+    };
   }
 
   /** Pod UIDs with an allocation in flight: GC leaves their ENIs alone. */
@@ -145,13 +154,13 @@ export class PodReconciler {
       deps.events.normal(eventTarget('Pod', pod), REASON_SECURITY_GROUP_REQUESTED, messageSecurityGroupRequested(groups));
     }
 
-    const target: AllocationTarget = { pod: podRef(pod), trunk, state, groups, memo };
+    const target: AllocationTarget = { pod: podRef(pod), trunk, state, groups, memo, attempt: attemptOf(pod), mayReplay: mayMeetEarlierTokens(pod, deps.startedAt) };
     this.allocatingUids.add(uid);
     try {
       const created = await createMissing(this.alloc, target, request.value);
       if (created.kind === 'capacity') return this.atCapacity(pod, key, state);
       if (created.kind === 'wait') return Outcome.requeueAfter(created.ms);
-      if (created.kind === 'failed') return this.allocationFailed(pod, target, created);
+      if (created.kind === 'failed') return await this.allocationFailed(pod, target, created);
       for (const r of created.reused ?? []) {
         deps.events.normal(
           eventTarget('Pod', pod),
@@ -160,7 +169,7 @@ export class PodReconciler {
         );
       }
       const associated = await finishAssociations(this.alloc, target, created.records);
-      if (associated.kind === 'failed') return this.allocationFailed(pod, target, associated);
+      if (associated.kind === 'failed') return await this.allocationFailed(pod, target, associated);
       return await this.annotate(pod, key, uid, trunk, created.records);
     } finally {
       this.allocatingUids.delete(uid);
@@ -289,10 +298,12 @@ export class PodReconciler {
     return Outcome.requeueAfter(this.deps.capacityRecheckMs ?? 30_000);
   }
 
-  private allocationFailed(pod: V1Pod, target: AllocationTarget, failure: StepFailure): ReconcileOutcome {
+  private async allocationFailed(pod: V1Pod, target: AllocationTarget, failure: StepFailure): Promise<ReconcileOutcome> {
     const { deps } = this;
     const { err } = failure;
     rollBackFailure(this.alloc, target, failure);
+    // A retired token is written to the pod now, so that a restart does not send it again.
+    await saveAttempt(this.alloc.saveAttempt, target).catch((e: unknown) => deps.logger.warn({ pod: objectKey(pod), err: messageOf(e) }, 'could not record the ClientToken attempt on the pod; the next create writes it first'));
     const cause = err instanceof Error ? err.message : String(err);
     deps.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ALLOCATION_FAILED, messageBranchAllocationFailed(cause));
     const memo = target.memo;

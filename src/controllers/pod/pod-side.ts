@@ -118,6 +118,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       return item && !item.immediate ? item.since + config.cooldownSeconds() * 1000 : undefined;
     },
     liveUpdates: settings.livePolicyUpdates !== false,
+    startedAt: now(),
     logger: log,
     now,
     ...(opts.capacityRecheckMs !== undefined ? { capacityRecheckMs: opts.capacityRecheckMs } : {}),

@@ -3,7 +3,7 @@
 // the last second, in the `background` pool, so warming a whole rollout costs a handful of calls.
 // The tag is information, not state the controller depends on: a failed call is logged and dropped.
 import { TAG_WARM } from '../../apis/constants.js';
-import type { Ec2Gateway } from '../../aws/gateway.js';
+import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { Logger } from '../../observability/logger.js';
 
 /** CreateTags takes up to 1000 resource IDs a call. */
@@ -16,7 +16,7 @@ export class WarmTagger {
   private inFlight: Promise<void> | undefined;
 
   constructor(
-    private readonly deps: { ec2: Pick<Ec2Gateway, 'createTags'>; logger: Logger; flushMs?: number },
+    private readonly deps: { ec2: Pick<Ec2Api, 'createTags'>; logger: Logger; flushMs?: number },
   ) {}
 
   /** Tag this ENI soon (once: an ENI tagged before keeps its tag while it serves a pod). */

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Authenticator, UserInfo } from './auth.js';
+import { authorize, requestVerb } from './authorizer.js';
 import {
   KubeError,
   badRequest,
@@ -218,6 +219,8 @@ export class ApiServer {
       return sendJson(res, 201, { apiVersion: apiVersionOf(def), kind: def.kind, metadata: { creationTimestamp: null }, status: { userInfo } });
     }
     const isWatch = r.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
+    const denied = authorize(ctx.user.username, { verb: requestVerb(method, name !== undefined, isWatch), group: def.group, resource: def.plural, subresource, namespace, ...(name !== undefined ? { name } : {}) });
+    if (denied) throw denied;
     const dryRun = q.getAll('dryRun').includes('All');
     if (q.getAll('dryRun').some((d) => d !== 'All')) throw badRequest(`Invalid dryRun value: ${q.getAll('dryRun').join(',')}; must be "All"`);
     const fieldValidation = q.get('fieldValidation') ?? undefined;

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sim/sandbox/sandbox.js';
+import { sandboxControllerStarter } from '../../../src/controllers/controller.js';
+import { startSandbox, type ControllerStarter, type Sandbox, type SandboxOptions } from '../../../src/sim/sandbox/sandbox.js';
 import { kubectl, kubectlOk, setDefaultKubeconfig, type KubectlOptions, type KubectlResult } from './kubectl.js';
 
 export interface SandboxHandle {
@@ -57,4 +58,13 @@ export function withSandbox(opts: SandboxOptions = {}): SandboxHandle {
     kubectl: (args, o = {}) => kubectl(args, { ...o, kubeconfig: get().kubeconfigPath }),
     kubectlOk: (args, o = {}) => kubectlOk(args, { ...o, kubeconfig: get().kubeconfigPath }),
   };
+}
+
+/**
+ * The real controller with its node side only (no webhooks, no pod side, fast attach polling), for
+ * sandbox tests: the CNI stand-in, like the real aws-node, never creates a CNINode, so a sandbox
+ * whose nodes should get CNINode features and trunks needs the controller that creates them.
+ */
+export function nodeSideController(): ControllerStarter {
+  return sandboxControllerStarter({ webhooks: false, podSide: false, nodeSide: { attachPollMs: 50, backoff: { baseMs: 100, maxMs: 2_000 } } });
 }

@@ -1,5 +1,6 @@
-// The VPC CNI stand-in: CNINode features in both orders (the upgrade race), the controller
-// creating the CNINode first, legacy label mode, custom-networking ENIConfigs, and node churn.
+// The VPC CNI stand-in: CNINode features in both orders (the upgrade race) on the CNINodes the
+// controller creates (it runs with its node side only), legacy label mode, custom-networking
+// ENIConfigs, and node churn. Without the controller: cni-waits-for-controller.test.ts.
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION, ENICONFIG_GROUP, ENICON
 import { mergePatchNode } from '../../../src/kube/patch.js';
 import { makeSandboxEc2Client } from '../../../src/sim/sandbox/ec2-client.js';
 import { kubectlOk } from '../helpers/kubectl.js';
-import { withSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+import { nodeSideController, withSandbox, type SandboxHandle } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 interface Feature {
@@ -44,7 +45,7 @@ async function featureHistory(env: SandboxHandle, name: string, done: (f: Featur
 }
 
 describe('custom networking, SecurityGroupsForPods first (the CNI upgrade race)', () => {
-  const env = withSandbox({ nodes: 'm5.large=1', customNetworking: true, featureOrder: 'sgp-first', featureDelayMs: 400 });
+  const env = withSandbox({ nodes: 'm5.large=1', customNetworking: true, featureOrder: 'sgp-first', featureDelayMs: 400, controller: nodeSideController() });
 
   it('adds SecurityGroupsForPods, then CustomNetworking with the zone ENIConfig', async () => {
     const [name] = env.sandbox.nodeNames();
@@ -82,33 +83,12 @@ describe('custom networking, SecurityGroupsForPods first (the CNI upgrade race)'
 });
 
 describe('custom networking, CustomNetworking first', () => {
-  const env = withSandbox({ nodes: 'c5.xlarge=1', customNetworking: true, featureOrder: 'cn-first', featureDelayMs: 200 });
+  const env = withSandbox({ nodes: 'c5.xlarge=1', customNetworking: true, featureOrder: 'cn-first', featureDelayMs: 200, controller: nodeSideController() });
 
   it('adds CustomNetworking, then SecurityGroupsForPods', async () => {
     const [name] = env.sandbox.nodeNames();
     const history = await featureHistory(env, name as string, (f) => f.length === 2);
     expect(history.map((f) => f.map((x) => x.name))).toEqual([['CustomNetworking'], ['CustomNetworking', 'SecurityGroupsForPods']]);
-  });
-
-  it('fills in a CNINode the controller created first, keeping what the controller wrote', async () => {
-    const custom = env.sandbox.kubeConfigFor('controller').makeApiClient(CustomObjectsApi);
-    // A new node whose CNINode is created by the controller with no features before the CNI gets to it:
-    // the agent must patch features in rather than fail or replace the object.
-    const [name] = await env.sandbox.addNodes('m5.large=1');
-    await waitFor(() => cniNode(env, name as string), { what: 'CNINode exists' });
-    await custom.deleteClusterCustomObject({ ...cniRef, name: name as string }).catch(() => undefined);
-    await custom.createClusterCustomObject({
-      ...cniRef,
-      body: { apiVersion: `${CNINODE_GROUP}/${CNINODE_VERSION}`, kind: 'CNINode', metadata: { name, labels: { 'kubernetes.io/os': 'linux' } }, spec: { tags: { team: 'x' } } },
-    });
-    const final = await waitFor(
-      async () => {
-        const c = await cniNode(env, name as string);
-        return c?.spec?.features?.length === 2 && c;
-      },
-      { what: 'features added to the controller-created CNINode' },
-    );
-    expect(final.spec?.tags).toEqual({ team: 'x' });
   });
 
   it('removes a node: instance terminated, Node gone, its pods collected', async () => {

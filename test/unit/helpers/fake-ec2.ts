@@ -58,6 +58,10 @@ export class FakeEc2 implements Ec2Api {
   attachStatus: 'attaching' | 'attached' = 'attached';
   private readonly tokens = new Map<string, { params: string; eni: NetworkInterface }>();
   private readonly failures = new Map<string, string[]>();
+  /** Failures that come after the call took effect (the answer is lost: a 500 or a reset connection). */
+  private readonly lostAnswers = new Map<string, string[]>();
+  /** AssociateTrunkInterface ClientTokens (purpose) → the first answer, replayed like EC2 does. */
+  private readonly assocTokens = new Map<string, { params: string; assoc: TrunkInterfaceAssociation }>();
   private seq = 0;
 
   // ------------------------------------------------------------ set-up and inspection
@@ -86,6 +90,12 @@ export class FakeEc2 implements Ec2Api {
   /** The next calls of `action` fail with these EC2 error codes, one per call, in order. */
   failNext(action: string, ...codes: string[]): this {
     this.failures.set(action, [...(this.failures.get(action) ?? []), ...codes]);
+    return this;
+  }
+
+  /** The next calls of `action` take effect and then fail with these codes (the caller never sees the result). */
+  loseAnswerNext(action: string, ...codes: string[]): this {
+    this.lostAnswers.set(action, [...(this.lostAnswers.get(action) ?? []), ...codes]);
     return this;
   }
 
@@ -191,6 +201,7 @@ export class FakeEc2 implements Ec2Api {
     };
     this.enis.set(eni.NetworkInterfaceId as string, eni);
     this.tokens.set(token, { params, eni: structuredClone(eni) });
+    this.leave('CreateNetworkInterface');
     return structuredClone(eni);
   }
 
@@ -225,22 +236,33 @@ export class FakeEc2 implements Ec2Api {
     const associated = [...this.associations.values()].some((a) => a.BranchInterfaceId === eni.NetworkInterfaceId);
     if (eni.Attachment || associated) throw this.error('DeleteNetworkInterface', 'InvalidNetworkInterface.InUse', `Interface: [${eni.NetworkInterfaceId}] in use.`);
     this.enis.delete(eni.NetworkInterfaceId as string);
+    this.leave('DeleteNetworkInterface');
   }
 
   async associateTrunkInterface(input: Omit<AssociateTrunkInterfaceRequest, 'ClientToken'>, opts: TokenOptions): Promise<TrunkInterfaceAssociation> {
     await this.enter('AssociateTrunkInterface', input, opts);
+    // EC2 answers a repeated ClientToken with the first answer, whatever became of the association since.
+    const token = opts.purpose ? JSON.stringify(opts.purpose) : undefined;
+    const earlier = token ? this.assocTokens.get(token) : undefined;
+    if (earlier) {
+      if (earlier.params !== JSON.stringify(input)) throw this.error('AssociateTrunkInterface', 'IdempotentParameterMismatch', 'The client token you have provided is associated with a resource that has different parameters');
+      return { ...earlier.assoc };
+    }
     this.eni('AssociateTrunkInterface', input.BranchInterfaceId);
     this.eni('AssociateTrunkInterface', input.TrunkInterfaceId);
     const taken = [...this.associations.values()].find((a) => a.TrunkInterfaceId === input.TrunkInterfaceId && a.VlanId === input.VlanId);
     if (taken) throw this.error('AssociateTrunkInterface', 'InvalidParameterValue', `VLAN ${input.VlanId} is already in use on ${input.TrunkInterfaceId}`);
     const a: TrunkInterfaceAssociation = { AssociationId: this.id('trunk-assoc'), BranchInterfaceId: input.BranchInterfaceId, TrunkInterfaceId: input.TrunkInterfaceId, VlanId: input.VlanId, InterfaceProtocol: 'VLAN' };
     this.associations.set(a.AssociationId as string, a);
+    if (token) this.assocTokens.set(token, { params: JSON.stringify(input), assoc: { ...a } });
+    this.leave('AssociateTrunkInterface');
     return { ...a };
   }
 
   async disassociateTrunkInterface(input: Omit<DisassociateTrunkInterfaceRequest, 'ClientToken'>, opts: TokenOptions): Promise<void> {
     await this.enter('DisassociateTrunkInterface', input, opts);
     if (!this.associations.delete(input.AssociationId ?? '')) throw this.error('DisassociateTrunkInterface', 'InvalidAssociationID.NotFound', `The association ID '${input.AssociationId}' does not exist`);
+    this.leave('DisassociateTrunkInterface');
   }
 
   async createTags(input: CreateTagsRequest, opts: CallOptions): Promise<void> {
@@ -278,6 +300,14 @@ export class FakeEc2 implements Ec2Api {
     if (queued && queued.length === 0) this.failures.delete(action);
     await Promise.resolve();
     if (code) throw this.error(action, code, `injected ${code}`);
+  }
+
+  /** After a call took effect: lose its answer if asked (loseAnswerNext). */
+  private leave(action: string): void {
+    const queued = this.lostAnswers.get(action);
+    const code = queued?.shift();
+    if (queued && queued.length === 0) this.lostAnswers.delete(action);
+    if (code) throw this.error(action, code, `injected ${code} after the call took effect`);
   }
 
   private eni(action: string, id: string | undefined): NetworkInterface {

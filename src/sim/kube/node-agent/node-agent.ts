@@ -2,13 +2,15 @@
 // - kubelet identity: registers the Node, keeps Ready fresh (heartbeat), mirrors extended
 //   resources from capacity into allocatable as kubelet does (and never clears a capacity it did
 //   not set), runs the pods bound to the node (see pod-status.ts);
-// - aws-node identity: asks for a trunk through CNINode features or the legacy node label.
+// - aws-node identity: asks for a trunk through CNINode features or the legacy node label. Like
+//   the real aws-node (v1.15+) it never creates the CNINode: it patches spec.features of the one
+//   the controller created, and waits (retrying, logged) while there is none. See docs/sandbox.md.
 // The fleet (node-fleet.ts) owns the shared informers and hands each agent its objects.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CustomObjectsApi, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { CNINode } from '../../../apis/cninode.js';
-import { CNINODE_GROUP, CNINODE_KIND, CNINODE_PLURAL, CNINODE_VERSION } from '../../../apis/constants.js';
+import { CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION } from '../../../apis/constants.js';
 import { isAlreadyExists, isConflict, isNotFound, messageOf } from '../../../kube/errors.js';
 import { mergePatchCustomObject, mergePatchNode, mergePatchNodeStatus } from '../../../kube/patch.js';
 import type { Logger } from '../../../observability/logger.js';
@@ -68,6 +70,7 @@ export class NodeAgent {
   private lastSlotCheck = 0;
   private lastFeatureAt = 0;
   private cniFailures = 0;
+  private cniNodeWaits = 0;
   private stopped = false;
   /** Test hook state: the kubelet stopped posting status (see setReady). */
   private silenced = false;
@@ -248,42 +251,52 @@ export class NodeAgent {
     const current = this.deps.getCniNode(this.name);
     const next = nextFeature(current?.spec?.features, desired);
     if (!next) return;
+    // aws-node never creates its CNINode: it reads the controller's and retries while it is missing.
+    if (!current) return this.cniNodeMissing(next);
+    this.cniNodeWaits = 0;
     const wait = this.lastFeatureAt + cni.featureDelayMs - Date.now();
     if (this.lastFeatureAt && wait > 0) {
       this.scheduleCni(wait);
       return;
     }
     const ref = { group: CNINODE_GROUP, version: CNINODE_VERSION, plural: CNINODE_PLURAL, name: this.name };
-    if (!current) {
-      try {
-        await this.deps.awsNodeCustom.createClusterCustomObject({
-          group: CNINODE_GROUP,
-          version: CNINODE_VERSION,
-          plural: CNINODE_PLURAL,
-          body: { apiVersion: `${CNINODE_GROUP}/${CNINODE_VERSION}`, kind: CNINODE_KIND, metadata: { name: this.name }, spec: { features: [next] } },
-        });
-      } catch (err) {
-        // The controller created it first: fine, the informer brings it and we patch then.
-        if (isAlreadyExists(err) || isConflict(err)) return;
-        throw err;
-      }
-    } else {
-      try {
-        // The resourceVersion makes the write conditional: never overwrite a change we have not seen.
-        await mergePatchCustomObject(this.deps.awsNodeCustom, ref, {
-          metadata: { resourceVersion: current.metadata.resourceVersion },
-          spec: { features: withFeature(current.spec?.features, next) },
-        });
-      } catch (err) {
-        if (isConflict(err)) return; // a newer CNINode is on its way through the informer
-        if (isNotFound(err)) return;
-        throw err;
-      }
+    try {
+      // The resourceVersion makes the write conditional: never overwrite a change we have not seen
+      // (aws-node patches with an optimistic lock too).
+      await mergePatchCustomObject(this.deps.awsNodeCustom, ref, {
+        metadata: { resourceVersion: current.metadata.resourceVersion },
+        spec: { features: withFeature(current.spec?.features, next) },
+      });
+    } catch (err) {
+      if (isConflict(err)) return; // a newer CNINode is on its way through the informer
+      if (isNotFound(err)) return this.cniNodeMissing(next); // deleted meanwhile: the controller makes a new one
+      throw err;
     }
     this.lastFeatureAt = Date.now();
     this.cniFailures = 0;
     this.log.info({ feature: next }, 'CNINode feature added');
     if (nextFeature(withFeature(current?.spec?.features, next), desired)) this.scheduleCni(cni.featureDelayMs);
+  }
+
+  /**
+   * No CNINode yet: what aws-node (ipamd AddFeatureToCNINode) does when its Get of the CNINode
+   * fails NotFound — log the failure and try again (the SecurityGroupsForPods feature on its next
+   * IP-pool reconcile, CustomNetworking after ipamd's init fails and the container restarts), here
+   * with a backoff of 1 s doubling to 30 s. The CNINode informer's add wakes it sooner.
+   */
+  private cniNodeMissing(feature: { name: string }): void {
+    this.cniNodeWaits += 1;
+    const retryInMs = Math.min(30_000, 1_000 * 2 ** Math.min(this.cniNodeWaits - 1, 5));
+    this.log.warn(
+      { feature: feature.name, attempt: this.cniNodeWaits, retryInMs },
+      `Failed to add feature ${feature.name} to CNINode: cninodes.vpcresources.k8s.aws "${this.name}" not found (the VPC resource controller creates it); retrying`,
+    );
+    this.scheduleCni(retryInMs);
+  }
+
+  /** How many times in a row the CNI found no CNINode for its node (0 once it found one). */
+  get cniNodeMissingRetries(): number {
+    return this.cniNodeWaits;
   }
 
   // ---- Pods

@@ -49,6 +49,9 @@ interface TypeInfo {
   memoryMiB?: number;
 }
 
+/** Node registrations in flight at once when many instances join together. */
+const REGISTER_CONCURRENCY = 64;
+
 type CniNodeObject = KubernetesObject & Pick<CNINode, 'spec'>;
 
 export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet> {
@@ -203,7 +206,19 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
   return {
     async addInstances(ids) {
       const launched = await describeRunning(ids);
-      return Promise.all(ids.map((id) => addOne(launched.get(id) as Launched)));
+      // Instances boot over tens of seconds, so their kubelets never register all in the same
+      // instant; thousands of registrations at once only overflow the API server's accept queue
+      // (socket hang-ups at 5,000 nodes). At most REGISTER_CONCURRENCY register at a time.
+      const names: string[] = new Array<string>(ids.length);
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < ids.length) {
+          const i = next++;
+          names[i] = await addOne(launched.get(ids[i] as string) as Launched);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(REGISTER_CONCURRENCY, ids.length) }, lane));
+      return names;
     },
     async removeNode(name) {
       const agent = agents.get(name);

@@ -123,13 +123,14 @@ describe('node reconcile', () => {
     expect(h.reconciler.knownNodes()).toEqual([]);
   });
 
-  it('a node whose CNI has not asked for a trunk (no feature, no label) is left alone', async () => {
+  it('a node whose CNI has not asked for a trunk (no feature, no label) gets no trunk', async () => {
     const h = harness();
     h.cniNodes.set('node-1', cniNode([]));
     expect(await h.run()).toEqual({ kind: 'done' });
     expect(h.states.get('node-1')).toBe('ineligible');
     expect(h.ec2.calls).toEqual([]);
-    expect(h.writes).toEqual([]);
+    // Its CNINode is still made the controller's (finalizer, owner), ready for when the CNI asks.
+    expect(h.writes.map((w) => w.op)).toEqual(['patchCniNode']);
   });
 
   it('the legacy has-trunk-attached label asks for a trunk too, and a missing CNINode is created', async () => {

@@ -42,9 +42,14 @@ export function policy(name: string, groups: string[], matchLabels: Record<strin
   return { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy', metadata: { name, namespace: 'ns' }, spec: { podSelector: { matchLabels }, securityGroups: { groupIds: groups } } };
 }
 
-export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; subnetCidr?: string; quota?: number } = {}) {
-  const ec2 = new FakeEc2().addSubnet('subnet-1', '10.0.0.0/19');
-  ec2.enis.set('eni-trunk', { NetworkInterfaceId: 'eni-trunk', InterfaceType: 'trunk', SubnetId: 'subnet-1', Status: 'in-use', TagSet: [] });
+/**
+ * `ec2` shares one EC2 between harnesses (a second harness on it is the controller after a restart);
+ * `startedAt` is when that controller process started (pods created before it may meet its
+ * predecessor's ClientTokens).
+ */
+export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; subnetCidr?: string; quota?: number; ec2?: FakeEc2; startedAt?: number } = {}) {
+  const ec2 = opts.ec2 ?? new FakeEc2().addSubnet('subnet-1', '10.0.0.0/19');
+  if (!ec2.enis.has('eni-trunk')) ec2.enis.set('eni-trunk', { NetworkInterfaceId: 'eni-trunk', InterfaceType: 'trunk', SubnetId: 'subnet-1', Status: 'in-use', TagSet: [] });
   const trunk: TrunkInfo = {
     nodeName: 'node-1',
     instanceId: 'i-1',
@@ -144,6 +149,7 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     logger,
     now,
     capacityRecheckMs: 7_000,
+    ...(opts.startedAt !== undefined ? { startedAt: opts.startedAt } : {}),
     reuseOn: () => false,
     reuseWaitMs: () => 0,
     coolingDue: () => undefined,
