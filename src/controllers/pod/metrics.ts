@@ -28,6 +28,8 @@ export interface PodSideMetrics {
   groupsUpdated(result: 'ok' | 'error'): void;
   /** A branch ENI not deleted: a live pod names it, or its tags do not say we own it (delete-guard.ts). */
   deleteRefused(reason: string, path: string): void;
+  /** The repair pass fixed an annotated pod's branch ENI (repair.ts). */
+  repaired(problem: string): void;
 }
 
 export function podSideMetrics(registry: Registry): PodSideMetrics {
@@ -66,6 +68,11 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
     help: 'Branch ENI deletions called off at the last check: a live pod names the ENI (API server read) or its tags do not say this cluster owns it',
     labelNames: ['reason', 'path'],
   });
+  const repaired = counter(registry, {
+    name: 'vpcrc_branch_repairs_total',
+    help: 'Annotated pods branch ENIs the repair pass fixed, by problem (wrong-groups, unassociated, missing, misassociated)',
+    labelNames: ['problem'],
+  });
   const warmNodes = new Set<string>();
   return {
     timeToAnnotation: (s) => tta.observe(Math.max(0, s)),
@@ -93,5 +100,6 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
     },
     groupsUpdated: (result) => updated.inc({ result }),
     deleteRefused: (reason, path) => refused.inc({ reason, path }),
+    repaired: (problem) => repaired.inc({ problem }),
   };
 }

@@ -27,7 +27,7 @@ import {
 } from '../../apis/constants.js';
 import { podFacts } from '../../apis/kube-facts.js';
 import { CONFIG_KEY_ACCOUNT_SHARE } from '../../aws/pacing-config.js';
-import { groupSetKey, type BranchRecord, type NodeBranchState } from '../../domain/branch-state.js';
+import { groupSetKey, type BranchRecord, type NodeBranchState, type PodRef } from '../../domain/branch-state.js';
 import { encodePodEniAnnotation, type PodEniEntry } from '../../domain/pod-eni-annotation.js';
 import { podEniRequest } from '../../domain/pod-eni-request.js';
 import { checkGroupQuota, matchSecurityGroups, needsServiceAccountLabels, serviceAccountOf } from '../../domain/sgp-matching.js';
@@ -85,18 +85,15 @@ export interface PodReconcilerDeps extends Omit<AllocationDeps, 'clusterName' | 
 const THROTTLED_WARNING_AFTER_MS = 60_000;
 
 export class PodReconciler {
-  private readonly memos = new PodMemos();
+  /** What is remembered per pod incarnation (shared with the repair pass, which may un-annotate). */
+  readonly memos: PodMemos;
   private readonly allocatingUids = new Set<string>();
   private readonly alloc: AllocationDeps;
 
   constructor(private readonly deps: PodReconcilerDeps) {
-    this.alloc = {
-      ...deps,
-      clusterName: deps.settings.clusterName,
-      permissionAccountId: deps.settings.eniPermissionAccountId,
-      tokenEpoch: deps.tokenEpoch ?? newTokenEpoch(),
-      saveAttempt: (p, n) => deps.patchPod(p.namespace, p.name, { metadata: { uid: p.uid, annotations: { [ANNOTATION_BRANCH_ATTEMPT]: String(n) } } }),
-    };
+    this.memos = new PodMemos();
+    const saveAttempt = (p: PodRef, n: number): Promise<unknown> => deps.patchPod(p.namespace, p.name, { metadata: { uid: p.uid, annotations: { [ANNOTATION_BRANCH_ATTEMPT]: String(n) } } });
+    this.alloc = { ...deps, clusterName: deps.settings.clusterName, permissionAccountId: deps.settings.eniPermissionAccountId, tokenEpoch: deps.tokenEpoch ?? newTokenEpoch(), saveAttempt };
   }
 
   /** Pod UIDs with an allocation in flight: GC leaves their ENIs alone. */

@@ -28,6 +28,7 @@ import { NodeStates } from './node-states.js';
 import { TrunkBranchSource } from './branch-snapshot.js';
 import { describeTrunkBranches } from './rebuild.js';
 import { PodReconciler } from './pod-reconciler.js';
+import { runRepairPass, type RepairReport } from './repair.js';
 import { WarmTagger } from './warm-tagger.js';
 import { CoolingTagger } from './cooling-tagger.js';
 
@@ -40,6 +41,8 @@ export interface PodSideOptions {
   gcIntervalMs?: number;
   /** How long a pod waiting for trunk capacity is looked at again even if no release says so. Default 30 s. */
   capacityRecheckMs?: number;
+  /** Period of the repair pass over annotated pods (repair.ts); it also runs once at start. Default 2 min; 0 = only at start. */
+  repairIntervalMs?: number;
   /** Injected clock for tests. */
   now?: () => number;
 }
@@ -51,6 +54,8 @@ export interface PodSide extends ControllerPart {
   pendingReleases(): ReleaseItem[];
   /** Run one GC pass now (also runs periodically). */
   gcNow(): Promise<number>;
+  /** Run one repair pass now (also runs at start and periodically). */
+  repairNow(): Promise<RepairReport>;
   /** The cooldown in force, seconds. */
   cooldownSeconds(): number;
   /** Resolves when both queues are idle (delayed work not counted). */
@@ -215,6 +220,31 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     return gcRunning;
   };
 
+  let repairRunning: Promise<RepairReport> | undefined;
+  const repairNow = (): Promise<RepairReport> => {
+    repairRunning ??= runRepairPass({
+      ec2,
+      clusterName: settings.clusterName,
+      book,
+      pods: () => informers.pods.list(),
+      readPod,
+      patchPod: (namespace, name, body) => mergePatchPod(ctx.kube.core, namespace, name, body),
+      trunk: (nodeName) => trunks.get(nodeName),
+      ensureNode: (t) => nodeStates.stateFor(t),
+      releaser,
+      memos: reconciler.memos,
+      enqueuePod: (key) => podQueue.add(key, 'high'),
+      events: ctx.events,
+      repaired: (problem) => metrics.repaired(problem),
+      now,
+      logger: log,
+    }).finally(() => {
+      repairRunning = undefined;
+    });
+    return repairRunning;
+  };
+  const repairLogged = (): void => void repairNow().catch((err: unknown) => log.warn({ err }, 'branch ENI repair pass failed; the next one tries again'));
+
   await Promise.all([informers.pods.waitForSync(), informers.policies.waitForSync(), informers.serviceAccounts.waitForSync()]);
   for (const p of informers.pods.list()) podQueue.add(objectKey(p), 'high');
   // Trunks published before the pod cache synced: rebuild their state now (one snapshot for all).
@@ -227,6 +257,11 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     gcTimer = setInterval(() => void gcNow().catch((err: unknown) => log.warn({ err }, 'branch ENI GC pass failed')), gcEvery);
     gcTimer.unref();
   }
+  // After a restart, before anything else can go wrong: annotations naming missing or unassociated ENIs.
+  repairLogged();
+  const repairEvery = opts.repairIntervalMs ?? 120_000;
+  const repairTimer = repairEvery > 0 ? setInterval(repairLogged, repairEvery) : undefined;
+  repairTimer?.unref();
   log.info('pod side started');
 
   let stopped = false;
@@ -236,13 +271,16 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       if (stopped) return;
       stopped = true;
       if (gcTimer) clearInterval(gcTimer);
+      if (repairTimer) clearInterval(repairTimer);
       await Promise.all([podQueue.shutdown(), releaseQueue.shutdown(), config.stop()]);
       await Promise.all([warmTagger.stop(), coolingTagger.stop()]);
       await gcRunning?.catch(() => 0);
+      await repairRunning?.catch(() => undefined);
     },
     nodeState: (nodeName) => book.node(nodeName),
     pendingReleases: () => book.pendingReleases(),
     gcNow,
+    repairNow,
     cooldownSeconds: () => config.cooldownSeconds(),
     whenIdle: async () => {
       await Promise.all([podQueue.whenIdle(), releaseQueue.whenIdle()]);

@@ -89,6 +89,7 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     warm: () => undefined,
     groupsUpdated: (result) => metricCalls.push(`groupsUpdated:${result}`),
     deleteRefused: (reason, path) => metricCalls.push(`deleteRefused:${reason}:${path}`),
+    repaired: (problem) => metricCalls.push(`repaired:${problem}`),
   };
   const book = new BranchBook();
   const capacity = new CapacityWaiters();
@@ -176,6 +177,8 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     metricCalls,
     capacity,
     guard,
+    nodeStates,
+    readPod,
     reconciler,
     releaser,
     add(p: V1Pod): string {
