@@ -263,9 +263,10 @@ export class NodeAgent {
     if (!current) return this.cniNodeMissing(next);
     this.cniNodeWaits = 0;
     if (next.name === FEATURE_SECURITY_GROUPS_FOR_PODS && this.sgpAdded && (await this.trunkAttached())) {
-      // aws-node asks for SecurityGroupsForPods only while no trunk is attached (ipamd
-      // updateIPPoolIfRequired → tryEnableSecurityGroupsForPods): a CNINode that lost the feature
-      // (deleted and re-created) with the trunk in place does not get it back from the CNI.
+      // aws-node asks for SecurityGroupsForPods at its start (ipamd nodeInit) and then only while no
+      // trunk is attached (updateIPPoolIfRequired → tryEnableSecurityGroupsForPods): a CNINode that
+      // lost the feature (deleted and re-created) with the trunk in place does not get it back from
+      // a running CNI.
       this.sgpWithheld = true;
       this.log.info('trunk attached: SecurityGroupsForPods is not asked for again');
       return this.cniStep();
