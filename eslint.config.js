@@ -55,4 +55,24 @@ export default tseslint.config(
       ],
     },
   },
+  // The simulators model the real EC2, kube-apiserver and aws-node, never the controller: they
+  // keep their own facts and code (docs/sandbox.md, "Own facts"), so a controller mistake shows
+  // up as a disagreement with them. Shared infrastructure (src/kube, src/apis, src/observability)
+  // stays allowed.
+  {
+    files: ['src/sim/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(aws|controllers|domain|webhooks)(/|$)',
+              message: 'src/sim models the real services: keep its own copy of the facts (see test/unit/sim-facts/) instead of importing controller code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -66,7 +66,6 @@ export const REASON_ENICONFIG_NOT_SETTLED = 'ENIConfigNotSettled';
 export const REASON_INSUFFICIENT_INTERFACE_SLOTS = 'InsufficientInterfaceSlots';
 export const REASON_TRUNK_SECURITY_GROUP_DRIFT = 'TrunkSecurityGroupDrift';
 export const REASON_TRUNK_SUBNET_DRIFT = 'TrunkSubnetDrift';
-export const REASON_NO_MATCHING_POLICY = 'NoMatchingSecurityGroupPolicy';
 export const REASON_SECURITY_GROUP_QUOTA_EXCEEDED = 'SecurityGroupQuotaExceeded';
 export const REASON_MISSING_POD_ENI_RESOURCE = 'MissingPodENIResource';
 export const REASON_INVALID_SECURITY_GROUP_POLICY = 'InvalidSecurityGroupPolicy';
@@ -97,6 +96,8 @@ export const messageControllerVersion = (version: string): string =>
 // ---- EC2 (contract §6)
 export const TAG_ENI_OWNER = 'eks:eni:owner';
 export const TAG_ENI_OWNER_VALUE = 'eks-vpc-resource-controller';
+/** The owner value the VPC CNI writes on the ENIs it creates (with CLUSTER_NAME set, beside TAG_CLUSTER_NAME). */
+export const TAG_ENI_OWNER_VALUE_CNI = 'amazon-vpc-cni';
 export const tagClusterKey = (cluster: string): string => `kubernetes.io/cluster/${cluster}`;
 export const TAG_CLUSTER_VALUE = 'owned';
 export const TAG_CLUSTER_NAME = 'cluster.k8s.amazonaws.com/name';

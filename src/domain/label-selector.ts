@@ -1,5 +1,5 @@
-// Kubernetes LabelSelector semantics (metav1.LabelSelector), pure. Used by policy matching,
-// by the local API server's admission (namespace/object selectors) and by the scheduler.
+// Kubernetes LabelSelector semantics (metav1.LabelSelector), pure. Used by policy matching. The
+// local API server has its own (src/sim/kube/label-selector.ts); test/unit/sim-facts/ compares them.
 
 import type { LabelSelector, LabelSelectorRequirement } from '../apis/label-selector-schema.js';
 

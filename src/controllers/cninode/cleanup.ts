@@ -1,13 +1,13 @@
 // The CNINode finalizer `networking.k8s.aws/resource-cleanup` (contract §2): when a CNINode is
 // being deleted and its Node is gone (checked against the API server, not only the cache:
-// principle 5), delete the `available` ENIs this controller owns for that instance, then drop
-// the finalizer. ENIs still in use by a terminated instance (a trunk's branches while EC2 tears
+// principle 5), delete the `available` ENIs this cluster owns for that instance (the controller's
+// and the VPC CNI's, leftover-enis.ts), then drop the finalizer. ENIs still in use by a terminated instance (a trunk's branches while EC2 tears
 // the trunk down) become available shortly; they are waited for, within a bound. A CNINode
 // deleted while its Node lives only loses the finalizer, and is created afresh.
 import type { V1Node } from '@kubernetes/client-node';
 import type { Ec2Api } from '../../aws/ec2-api.js';
 import { isNotFound as isEc2NotFound } from '../../aws/error-classes.js';
-import { CNINODE_FINALIZER, CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION, TAG_ENI_OWNER, TAG_ENI_OWNER_VALUE, TAG_INSTANCE_ID } from '../../apis/constants.js';
+import { CNINODE_FINALIZER, CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION, TAG_INSTANCE_ID } from '../../apis/constants.js';
 import type { KubeClients } from '../../kube/client.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import type { SupervisedInformer } from '../../kube/informer.js';
@@ -16,12 +16,17 @@ import { Outcome, type ReconcileContext, type ReconcileOutcome } from '../../kub
 import type { Logger } from '../../observability/logger.js';
 import type { CNINodeObject } from '../informers.js';
 import type { CniNodeCarryOver } from './cninode-ensurer.js';
+import { leftoverEniFilters, ownerInCluster } from './leftover-enis.js';
 
 export interface CniNodeCleanupDeps {
   kube: KubeClients;
   ec2: Ec2Api;
   nodes: SupervisedInformer<V1Node>;
   cniNodes: SupervisedInformer<CNINodeObject>;
+  /** ENIs of the instance are deleted only when they carry this cluster's tags. */
+  clusterName: string;
+  /** The cluster's VPC, when known: the describe is limited to it, as upstream's. */
+  vpcId?: string;
   /** Instance of a node as the node reconciler last knew it (a CNINode without our tag). */
   instanceOf?: (nodeName: string) => string | undefined;
   /** Where a CNINode deleted by hand leaves its spec for its re-creation (cninode-ensurer.ts). */
@@ -55,15 +60,10 @@ export async function reconcileCniNodeCleanup(d: CniNodeCleanupDeps, name: strin
   }
   const instanceId = cni.spec?.tags?.[TAG_INSTANCE_ID] ?? d.instanceOf?.(name);
   if (instanceId) {
-    const enis = await d.ec2.describeNetworkInterfaces(
-      {
-        Filters: [
-          { Name: `tag:${TAG_INSTANCE_ID}`, Values: [instanceId] },
-          { Name: `tag:${TAG_ENI_OWNER}`, Values: [TAG_ENI_OWNER_VALUE] },
-        ],
-      },
-      { priority: 'release' },
-    );
+    const found = await d.ec2.describeNetworkInterfaces({ Filters: leftoverEniFilters(instanceId, d.vpcId) }, { priority: 'release' });
+    // Only what this cluster owns, the controller's and the CNI's (leftover-enis.ts).
+    const enis = found.filter((e) => ownerInCluster(e, d.clusterName) !== undefined);
+    const skipped = found.length - enis.length;
     let deleted = 0;
     for (const eni of enis.filter((e) => e.Status === 'available' && e.NetworkInterfaceId)) {
       try {
@@ -76,7 +76,7 @@ export async function reconcileCniNodeCleanup(d: CniNodeCleanupDeps, name: strin
     // Branch ENIs still associated with the dying trunk become available once EC2 removes it; an
     // ENI attached to a live instance (Node deleted, instance kept) is not waited for.
     const inUse = enis.filter((e) => e.Status !== 'available' && !e.Attachment).length;
-    log.info({ instanceId, deleted, inUse }, 'CNINode cleanup: deleted available ENIs of the instance');
+    log.info({ instanceId, deleted, inUse, otherClusters: skipped }, 'CNINode cleanup: deleted available ENIs of the instance');
     const started = Date.parse(cni.metadata.deletionTimestamp) || 0;
     const now = (d.now ?? Date.now)();
     if (inUse > 0 && now - started < (d.inUseGraceMs ?? 60_000)) return Outcome.requeueAfter(2_000);

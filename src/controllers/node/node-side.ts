@@ -67,7 +67,11 @@ export function startNodeSide(ctx: ControllerContext, opts: NodeSideOptions = {}
     name: 'cninode-cleanup',
     concurrency: 4,
     reconcile: (key, rc) =>
-      reconcileCniNodeCleanup({ kube: ctx.kube, ec2: ctx.ec2, nodes, cniNodes, carryOver, instanceOf: (n) => reconciler.instanceOf(n) }, key, rc),
+      reconcileCniNodeCleanup(
+        { kube: ctx.kube, ec2: ctx.ec2, nodes, cniNodes, carryOver, clusterName: ctx.settings.clusterName, ...(ctx.settings.vpcId ? { vpcId: ctx.settings.vpcId } : {}), instanceOf: (n) => reconciler.instanceOf(n) },
+        key,
+        rc,
+      ),
     errorOutcome: outcomeOf,
     registry: ctx.registry,
     logger: log.child({ controller: 'cninode-cleanup' }),

@@ -16,7 +16,6 @@ import {
   REASON_EC2_THROTTLED,
   REASON_INVALID_SECURITY_GROUP_POLICY,
   REASON_MISSING_POD_ENI_RESOURCE,
-  REASON_NO_MATCHING_POLICY,
   REASON_RESOURCE_ALLOCATED,
   REASON_SECURITY_GROUP_QUOTA_EXCEEDED,
   REASON_SECURITY_GROUP_REQUESTED,
@@ -28,7 +27,7 @@ import {
 } from '../../apis/constants.js';
 import { podFacts } from '../kube-facts.js';
 import { CONFIG_KEY_ACCOUNT_SHARE } from '../../aws/pacing-config.js';
-import { groupSetKey, type BranchRecord, type NodeBranchState } from '../../domain/branch-state.js';
+import { groupSetKey, type BranchRecord, type NodeBranchState, type PodRef } from '../../domain/branch-state.js';
 import { encodePodEniAnnotation, type PodEniEntry } from '../../domain/pod-eni-annotation.js';
 import { podEniRequest } from '../../domain/pod-eni-request.js';
 import { checkGroupQuota, matchSecurityGroups, needsServiceAccountLabels, serviceAccountOf } from '../../domain/sgp-matching.js';
@@ -86,18 +85,15 @@ export interface PodReconcilerDeps extends Omit<AllocationDeps, 'clusterName' | 
 const THROTTLED_WARNING_AFTER_MS = 60_000;
 
 export class PodReconciler {
-  private readonly memos = new PodMemos();
+  /** What is remembered per pod incarnation (shared with the repair pass, which may un-annotate). */
+  readonly memos: PodMemos;
   private readonly allocatingUids = new Set<string>();
   private readonly alloc: AllocationDeps;
 
   constructor(private readonly deps: PodReconcilerDeps) {
-    this.alloc = {
-      ...deps,
-      clusterName: deps.settings.clusterName,
-      permissionAccountId: deps.settings.eniPermissionAccountId,
-      tokenEpoch: deps.tokenEpoch ?? newTokenEpoch(),
-      saveAttempt: (p, n) => deps.patchPod(p.namespace, p.name, { metadata: { uid: p.uid, annotations: { [ANNOTATION_BRANCH_ATTEMPT]: String(n) } } }),
-    };
+    this.memos = new PodMemos();
+    const saveAttempt = (p: PodRef, n: number): Promise<unknown> => deps.patchPod(p.namespace, p.name, { metadata: { uid: p.uid, annotations: { [ANNOTATION_BRANCH_ATTEMPT]: String(n) } } });
+    this.alloc = { ...deps, clusterName: deps.settings.clusterName, permissionAccountId: deps.settings.eniPermissionAccountId, tokenEpoch: deps.tokenEpoch ?? newTokenEpoch(), saveAttempt };
   }
 
   /** Pod UIDs with an allocation in flight: GC leaves their ENIs alone. */
@@ -139,8 +135,9 @@ export class PodReconciler {
     const state = await deps.nodeStates.stateFor(trunk);
 
     // Groups at allocation time (a policy may have changed since admission).
-    const groups = this.resolveGroups(pod, trunk);
-    if (groups === undefined) return Outcome.done();
+    const resolved = this.resolveGroups(pod, trunk);
+    if (resolved === undefined) return Outcome.done();
+    const { groups } = resolved;
     const quotaProblem = checkGroupQuota(groups, deps.settings.securityGroupsPerInterface);
     if (quotaProblem) {
       deps.metrics.quotaExceeded();
@@ -151,7 +148,9 @@ export class PodReconciler {
     const groupsKey = groups.join(' ');
     if (memo.announced !== groupsKey) {
       memo.announced = groupsKey;
-      deps.events.normal(eventTarget('Pod', pod), REASON_SECURITY_GROUP_REQUESTED, messageSecurityGroupRequested(groups));
+      // As upstream (pkg/provider/branch/provider.go): Normal naming the groups, or Warning when no policy matched.
+      if (resolved.unmatched) deps.events.warning(eventTarget('Pod', pod), REASON_SECURITY_GROUP_REQUESTED, resolved.unmatched);
+      else deps.events.normal(eventTarget('Pod', pod), REASON_SECURITY_GROUP_REQUESTED, messageSecurityGroupRequested(groups));
     }
 
     const target: AllocationTarget = { pod: podRef(pod), trunk, state, groups, memo, attempt: attemptOf(pod), mayReplay: mayMeetEarlierTokens(pod, deps.startedAt) };
@@ -257,7 +256,11 @@ export class PodReconciler {
   }
 
   /** The pod's groups now, with the events that say what applies; undefined when the pod should not get an ENI. */
-  private resolveGroups(pod: V1Pod, trunk: TrunkInfo): string[] | undefined {
+  /**
+   * The pod's groups at allocation time; `unmatched` is the Warning to give when no policy selects
+   * it (it then gets the trunk's groups, as upstream gives the instance's). Undefined: no ENI now.
+   */
+  private resolveGroups(pod: V1Pod, trunk: TrunkInfo): { groups: string[]; unmatched?: string } | undefined {
     const { deps } = this;
     const facts = podFacts(pod);
     const policies = deps.policies(facts.namespace);
@@ -274,17 +277,21 @@ export class PodReconciler {
       deps.events.warning(eventTarget('Pod', pod), REASON_BRANCH_ALLOCATION_FAILED, messageBranchAllocationFailed(`${why}; the pod waits for its branch ENI until then`));
       return undefined;
     }
-    if (match.groups.length > 0) return match.groups;
+    if (match.groups.length > 0) return { groups: match.groups };
     const why =
       match.undecidedWithoutServiceAccount.length > 0
         ? `SecurityGroupPolicy ${match.undecidedWithoutServiceAccount.join(', ')} selects by ServiceAccount labels and ServiceAccount ${facts.namespace}/${sa} was not found`
         : `no SecurityGroupPolicy in namespace ${facts.namespace} selects this pod`;
-    deps.events.warning(
-      eventTarget('Pod', pod),
-      REASON_NO_MATCHING_POLICY,
-      `${why}; the pod requests ${RESOURCE_POD_ENI} so it gets a branch ENI with the node's trunk security groups [${trunk.defaultSecurityGroups.join(' ')}]. Create or fix a SecurityGroupPolicy if it needs others`,
-    );
-    return trunk.defaultSecurityGroups.length > 0 ? [...trunk.defaultSecurityGroups] : undefined;
+    const unmatched = `${why}; the pod requests ${RESOURCE_POD_ENI} so it gets a branch ENI with the node's trunk security groups [${trunk.defaultSecurityGroups.join(' ')}]. Create or fix a SecurityGroupPolicy if it needs others`;
+    if (trunk.defaultSecurityGroups.length === 0) {
+      deps.events.warning(
+        eventTarget('Pod', pod),
+        REASON_SECURITY_GROUP_REQUESTED,
+        `${why}; the pod requests ${RESOURCE_POD_ENI} but the node's trunk has no security groups to fall back on, so no branch ENI is made. Create or fix a SecurityGroupPolicy that selects it`,
+      );
+      return undefined;
+    }
+    return { groups: [...trunk.defaultSecurityGroups], unmatched };
   }
 
   private atCapacity(pod: V1Pod, key: string, state: NodeBranchState): ReconcileOutcome {
@@ -329,6 +336,8 @@ export class PodReconciler {
       vlanId: r.vlanId,
       subnetCidr: trunk.subnetCidr,
       ...(trunk.subnetV6Cidr ? { subnetV6Cidr: trunk.subnetV6Cidr } : {}),
+      // EC2's AssociateTrunkInterface answer, as upstream writes it (contract §3); absent for an ENI adopted without one.
+      ...(r.associationId ? { associationID: r.associationId } : {}),
     }));
     let json: string;
     try {

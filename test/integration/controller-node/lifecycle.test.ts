@@ -1,7 +1,7 @@
 // A node's life with the controller: a restart finds and reuses trunks, capacity removed from a
 // Node is advertised again, a failed trunk creation is rolled back fully and retried (with the IAM
 // hint for UnauthorizedOperation), and a deleted node's CNINode cleanup leaves no available ENI of
-// its instance.
+// its instance that this cluster owns (the controller's and the VPC CNI's), never another cluster's.
 import { CreateNetworkInterfaceCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +9,7 @@ import {
   REASON_NODE_TRUNK_FAILED_INIT,
   RESOURCE_POD_ENI,
   tagClusterKey,
+  TAG_CLUSTER_NAME,
   TAG_CLUSTER_VALUE,
   TAG_ENI_OWNER,
   TAG_ENI_OWNER_VALUE,
@@ -125,5 +126,31 @@ describe('controller: node lifecycle', () => {
     expect(left.map((e) => e.networkInterfaceId)).toEqual([theirs.NetworkInterface?.NetworkInterfaceId]);
     expect(sandbox.ec2.world.getEni(ours.NetworkInterface?.NetworkInterfaceId ?? '')).toBeUndefined();
     expect(controller?.ctx.trunks.get(name)).toBeUndefined();
+  });
+
+  it("node terminated: the VPC CNI's leftover available ENI of this cluster is deleted too; ENIs of another cluster are not", async () => {
+    const [name] = await sandbox.addNodes('m5.large=1');
+    const c = await waitFor(() => getCniNode(sandbox, name ?? ''), { what: 'the controller-made CNINode' });
+    expect(c.metadata.finalizers).toContain('networking.k8s.aws/resource-cleanup');
+    const instanceId = instanceOfNode((await listNodes(sandbox)).find((n) => n.metadata?.name === name) ?? {});
+    const subnetId = sandbox.ec2.world.getInstance(instanceId)?.subnetId;
+    const ec2 = makeSandboxEc2Client(sandbox.ec2.endpoint, sandbox.region);
+    const create = async (tags: Record<string, string>): Promise<string> => {
+      const out = await ec2.send(
+        new CreateNetworkInterfaceCommand({ SubnetId: subnetId, TagSpecifications: [{ ResourceType: 'network-interface', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }] }),
+      );
+      return out.NetworkInterface?.NetworkInterfaceId ?? '';
+    };
+    // As aws-node tags its ENIs with CLUSTER_NAME set (amazon-vpc-cni pkg/awsutils buildENITags).
+    const cniOurs = await create({ [TAG_INSTANCE_ID]: instanceId, [TAG_ENI_OWNER]: 'amazon-vpc-cni', [TAG_CLUSTER_NAME]: sandbox.clusterName });
+    const cniOther = await create({ [TAG_INSTANCE_ID]: instanceId, [TAG_ENI_OWNER]: 'amazon-vpc-cni', [TAG_CLUSTER_NAME]: 'another-cluster' });
+    const controllerOther = await create({ [TAG_INSTANCE_ID]: instanceId, [TAG_ENI_OWNER]: TAG_ENI_OWNER_VALUE, [tagClusterKey('another-cluster')]: TAG_CLUSTER_VALUE });
+    ec2.destroy();
+
+    await sandbox.removeNode(name ?? '');
+    await waitFor(async () => (await getCniNode(sandbox, name ?? '')) === undefined, { timeoutMs: 10_000, what: 'the CNINode to be deleted after cleanup' });
+    expect(sandbox.ec2.world.getEni(cniOurs)).toBeUndefined();
+    expect(sandbox.ec2.world.getEni(cniOther)?.status).toBe('available');
+    expect(sandbox.ec2.world.getEni(controllerOther)?.status).toBe('available');
   });
 });

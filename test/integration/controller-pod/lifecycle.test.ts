@@ -102,8 +102,9 @@ describe('branch ENI lifecycle on one m5.large', () => {
     expect(new Set(entries.map((e) => e.vlanId)).size).toBe(2);
     expect(p.status?.podIP).toBe(entries[0]!.privateIp);
     // No policy selects it: the trunk's groups apply, with a Warning saying so.
-    const warn = (await podEvents(env, 'life', 'two')).find((e) => e.reason === 'NoMatchingSecurityGroupPolicy');
+    const warn = (await podEvents(env, 'life', 'two')).find((e) => e.reason === 'SecurityGroupRequested');
     expect(warn?.type).toBe('Warning');
+    expect(warn?.message).toContain("the node's trunk security groups [sg-");
     await env.core.deleteNamespacedPod({ namespace: 'life', name: 'two' });
   });
 

@@ -141,6 +141,24 @@ describe('CNINode mode without the controller', () => {
   });
 });
 
+describe('CNINode mode with the controller', () => {
+  const env = withSandbox({ nodes: 'm5.large=2,c5.xlarge=1', controller: nodeSideController() });
+
+  it('every node gets its CNINode from the controller, then the CNI feature, then its trunk', async () => {
+    const { sandbox } = env;
+    for (const name of sandbox.nodeNames()) {
+      await waitFor(async () => (await capacity(sandbox, name)) !== undefined, { what: `trunk of ${name}`, timeoutMs: 15_000 });
+      const c = await cniNode(sandbox, name);
+      // Owner reference and finalizer: the controller's object (aws-node may not create one at all).
+      expect(c?.metadata.ownerReferences).toMatchObject([{ kind: 'Node', name }]);
+      expect(c?.metadata.finalizers).toEqual(['networking.k8s.aws/resource-cleanup']);
+      expect(c?.spec?.features).toEqual([{ name: 'SecurityGroupsForPods' }]);
+      expect(trunkOf(sandbox, sandbox.nodeAgent(name)?.facts.instanceId ?? '')).toBeDefined();
+      expect(sandbox.nodeAgent(name)?.cniNodeMissingRetries).toBe(0);
+    }
+  });
+});
+
 describe('legacy label mode with the controller', () => {
   const env = withSandbox({ nodes: 'm5.large=2', cniMode: 'label', controller: nodeSideController() });
 

@@ -52,7 +52,38 @@ describe('PodReconciler: allocation', () => {
     const k = h.add(pod('a'));
     await h.reconcile(k);
     expect(h.ec2.branchEnis()[0]?.Groups).toEqual([{ GroupId: 'sg-node' }]);
-    expect(h.reasons()[0]).toBe('NoMatchingSecurityGroupPolicy');
+    // Upstream's reason and type (pkg/provider/branch/provider.go), our message naming the groups; no Normal besides.
+    const requested = h.events.filter((e) => e.reason === 'SecurityGroupRequested');
+    expect(requested).toEqual([
+      {
+        type: 'Warning',
+        reason: 'SecurityGroupRequested',
+        message:
+          "no SecurityGroupPolicy in namespace ns selects this pod; the pod requests vpc.amazonaws.com/pod-eni so it gets a branch ENI with the node's trunk security groups [sg-node]. Create or fix a SecurityGroupPolicy if it needs others",
+      },
+    ]);
+    expect(h.reasons()).toEqual(['SecurityGroupRequested', 'ResourceAllocated']);
+  });
+
+  it('without a matching policy warns once, not on every retry', async () => {
+    const h = harness({ branchLimit: 1 });
+    await h.reconcile(h.add(pod('a')));
+    const k = h.add(pod('b'));
+    await h.reconcile(k);
+    await h.reconcile(k);
+    // One Warning for a, one for b: b's retry at capacity does not repeat it.
+    expect(h.events.filter((e) => e.reason === 'SecurityGroupRequested' && e.type === 'Warning')).toHaveLength(2);
+  });
+
+  it('the annotation carries the associationID EC2 returned, after subnetCidr', async () => {
+    const h = harness();
+    h.policies.push(policy('web', ['sg-0000000a']));
+    await h.reconcile(h.add(pod('a')));
+    const [assoc] = [...h.ec2.associations.keys()];
+    expect(assoc).toMatch(/^trunk-assoc-/);
+    expect(annotationOf(h)[0]?.associationID).toBe(assoc);
+    const raw = h.patches[0]?.body.metadata.annotations[ANNOTATION_POD_ENI] ?? '';
+    expect(Object.keys((JSON.parse(raw) as Record<string, unknown>[])[0] ?? {})).toEqual(['eniId', 'ifAddress', 'privateIp', 'vlanId', 'subnetCidr', 'associationID']);
   });
 
   it('without a matching policy and a trunk without groups creates nothing', async () => {
