@@ -27,7 +27,7 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import { startHealthServer, type HealthServer } from '../observability/health-server.js';
 import { createMetricsRegistry, type Registry } from '../observability/metrics.js';
 import type { ControllerContext, ControllerSettings } from './context.js';
-import { allInformers, createInformers } from './informers.js';
+import { allInformers, createInformers, type InformerLiveness } from './informers.js';
 import { startNodeSide, type NodeSide, type NodeSideOptions } from './node/node-side.js';
 import { startPodSide, type PodSide, type PodSideOptions } from './pod/pod-side.js';
 import { SecurityGroupCatalog } from './policy/group-catalog.js';
@@ -83,6 +83,8 @@ export interface StartControllerOptions {
   syncTimeoutMs?: number;
   /** Informers list this many objects a page (limit/continue). Default 500. */
   listPageSize?: number;
+  /** Restart a watch silent this long (default 150 s) and relist this often (default 300 s); 0 = off. */
+  informers?: InformerLiveness;
 }
 
 export interface RunningController {
@@ -158,7 +160,14 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     log.warn({ err }, 'startup checks could not run');
   });
   const events = new EventRecorder({ core: kube.core, logger, registry, instance: hostname() });
-  const informers = createInformers({ kc: opts.kubeConfig, clients: kube, registry, logger, ...(opts.listPageSize ? { pageSize: opts.listPageSize } : {}) });
+  const informers = createInformers({
+    kc: opts.kubeConfig,
+    clients: kube,
+    registry,
+    logger,
+    ...(opts.listPageSize ? { pageSize: opts.listPageSize } : {}),
+    ...(opts.informers ? { liveness: opts.informers } : {}),
+  });
   const trunks = new TrunkRegistry();
   const groupCatalog = new SecurityGroupCatalog({
     ec2,
