@@ -21,6 +21,39 @@ import type { V1Container, V1Node, V1ObjectMeta, V1Pod, V1PodCondition } from '@
 import { ANNOTATION_POD_ENI, RESOURCE_POD_ENI } from '../apis/constants.js';
 import type { CNINodeObject } from './informers.js';
 
+// ---- Sharing what pods repeat. At 100,000 pods the trimmed cache was still ~2 KiB a pod, a third
+// of it strings (heap snapshot in docs/tuning.md): every pod carried its own copy of its namespace,
+// phase, ServiceAccount and labels, although the pods of one workload have identical label sets.
+// Cached objects are never modified (the informer hands the same object to every reader), so equal
+// strings and equal label maps can be one object. The pools only grow with distinct values; they are
+// capped so that a cluster with unbounded distinct values (a label per pod) stops sharing rather
+// than holding every value forever.
+const POOL_LIMIT = 100_000;
+const strings = new Map<string, string>();
+const labelSets = new Map<string, Readonly<Record<string, string>>>();
+
+/** One shared copy of a short string that many objects repeat. */
+export function intern(s: string): string {
+  if (s.length > 128) return s;
+  const had = strings.get(s);
+  if (had !== undefined) return had;
+  if (strings.size < POOL_LIMIT) strings.set(s, s);
+  return s;
+}
+
+/** One shared, frozen copy of a label map (pods of a workload share theirs). */
+export function sharedLabels(labels: Record<string, string>): Readonly<Record<string, string>> {
+  const keys = Object.keys(labels).sort();
+  const id = JSON.stringify(keys.map((k) => [k, labels[k]]));
+  const had = labelSets.get(id);
+  if (had) return had;
+  const copy: Record<string, string> = {};
+  for (const k of keys) copy[intern(k)] = intern(labels[k] ?? '');
+  const frozen = Object.freeze(copy);
+  if (labelSets.size < POOL_LIMIT) labelSets.set(id, frozen);
+  return frozen;
+}
+
 type Resources = { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined;
 
 function podEniResources(r: Resources): V1Container['resources'] | undefined {
@@ -39,7 +72,7 @@ function trimContainers(cs: readonly V1Container[] | undefined): { list: V1Conta
   const list = (cs ?? []).map((c) => {
     const r = podEniResources(c.resources);
     if (r) any = true;
-    return { name: c.name, ...(r ? { resources: r } : {}) };
+    return { name: intern(c.name), ...(r ? { resources: r } : {}) };
   });
   return any ? { list, any } : { list: [], any };
 }
@@ -49,10 +82,10 @@ function meta(md: V1ObjectMeta | undefined, keepAnnotations: boolean): V1ObjectM
   const podEni = m.annotations?.[ANNOTATION_POD_ENI];
   return {
     ...(m.name !== undefined ? { name: m.name } : {}),
-    ...(m.namespace !== undefined ? { namespace: m.namespace } : {}),
+    ...(m.namespace !== undefined ? { namespace: intern(m.namespace) } : {}),
     ...(m.uid !== undefined ? { uid: m.uid } : {}),
     ...(m.resourceVersion !== undefined ? { resourceVersion: m.resourceVersion } : {}),
-    ...(m.labels ? { labels: m.labels } : {}),
+    ...(m.labels ? { labels: sharedLabels(m.labels) } : {}),
     ...(keepAnnotations && m.annotations ? { annotations: m.annotations } : podEni !== undefined ? { annotations: { [ANNOTATION_POD_ENI]: podEni } } : {}),
     ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
   };
@@ -69,19 +102,19 @@ export function trimPod(pod: V1Pod): V1Pod {
     containers: containers.list,
     ...(init.any ? { initContainers: init.list } : {}),
     ...(branchPod && spec?.nodeName ? { nodeName: spec.nodeName } : {}),
-    ...(spec?.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+    ...(spec?.serviceAccountName ? { serviceAccountName: intern(spec.serviceAccountName) } : {}),
     ...(spec?.hostNetwork ? { hostNetwork: true } : {}),
   };
   const condition: V1PodCondition | undefined = scheduled
     ? { type: scheduled.type, status: scheduled.status, ...(scheduled.lastTransitionTime ? { lastTransitionTime: scheduled.lastTransitionTime } : {}) }
     : undefined;
   return {
-    ...(pod.apiVersion ? { apiVersion: pod.apiVersion } : {}),
-    ...(pod.kind ? { kind: pod.kind } : {}),
+    ...(pod.apiVersion ? { apiVersion: intern(pod.apiVersion) } : {}),
+    ...(pod.kind ? { kind: intern(pod.kind) } : {}),
     metadata: meta(pod.metadata, false),
     spec: trimmedSpec,
     status: {
-      ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
+      ...(pod.status?.phase ? { phase: intern(pod.status.phase) } : {}),
       ...(condition ? { conditions: [condition] } : {}),
     },
   };

@@ -1,6 +1,7 @@
 // AWS's published request buckets for the EC2 API (contract §6; AWS "Request throttling for the
-// Amazon EC2 API"): one token bucket per action, per account and Region. A fact, kept once: the
-// local EC2 throttles with it, and the controller's gateway paces itself below it.
+// Amazon EC2 API"): one token bucket per action, per account and Region. The controller's gateway
+// paces itself below it. The local EC2 keeps its own copy (src/sim/ec2/request-buckets.ts);
+// test/unit/sim-facts/ compares the two, so a change here is a visible decision.
 
 export interface TokenBucketSpec {
   /** Burst: tokens the bucket holds when full. */

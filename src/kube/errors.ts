@@ -19,6 +19,15 @@ export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
 export const isConflict = (err: unknown): boolean => statusOf(err) === 409;
 export const isAlreadyExists = (err: unknown): boolean => statusOf(err) === 409 && reasonOf(err) === 'AlreadyExists';
 
+/**
+ * Worth retrying as it is: no HTTP answer at all (socket hang up, ECONNRESET, timeout) or an
+ * overloaded/unavailable server (429, 500, 502, 503, 504).
+ */
+export function isTransient(err: unknown): boolean {
+  const code = statusOf(err);
+  return code === undefined ? err instanceof Error : code === 429 || code === 500 || code === 502 || code === 503 || code === 504;
+}
+
 /** The Status `reason` (e.g. AlreadyExists, Conflict, NotFound) parsed from the string body, if any. */
 export function reasonOf(err: unknown): string | undefined {
   return statusBody(err)?.reason;

@@ -20,7 +20,8 @@ import {
   WEBHOOK_PATH_VALIDATE_NODE,
   WEBHOOK_PATH_VALIDATE_POD,
 } from '../apis/constants.js';
-import { isAlreadyExists, isConflict, isNotFound, messageOf } from '../kube/errors.js';
+import { backoffDelay } from '../kube/backoff.js';
+import { isAlreadyExists, isConflict, isNotFound, isTransient, messageOf } from '../kube/errors.js';
 import { DEFAULT_WEBHOOK_SERVICE_NAME, DEFAULT_WEBHOOK_SERVICE_NAMESPACE } from './certificates.js';
 
 export const MUTATING_WEBHOOK_CONFIGURATION_NAME = 'vpc-resource-mutating-webhook';
@@ -151,7 +152,20 @@ type Kinded<T> = { read(name: string): Promise<T>; create(body: T): Promise<T>; 
  * Creates or updates both configurations (self-registration). Safe to call on every start and
  * after a certificate change: an existing configuration is replaced with the new caBundle/target.
  */
-export async function registerWebhooks(api: AdmissionregistrationV1Api, opts: WebhookConfigurationOptions, logger?: Logger): Promise<WebhookConfigurations> {
+/** Transient failures (no answer, 429, 5xx) during registration: tries and backoff (issue 10: one "socket hang up" must not stop the controller). */
+export interface RegistrationRetry {
+  /** Default 8. */
+  attempts?: number;
+  /** First delay, doubling, capped at 5 s. Default 250 ms. */
+  baseMs?: number;
+}
+
+export async function registerWebhooks(
+  api: AdmissionregistrationV1Api,
+  opts: WebhookConfigurationOptions,
+  logger?: Logger,
+  retry: RegistrationRetry = {},
+): Promise<WebhookConfigurations> {
   const built = buildWebhookConfigurations(opts);
   const mutating: Kinded<V1MutatingWebhookConfiguration> = {
     read: (name) => api.readMutatingWebhookConfiguration({ name }),
@@ -163,8 +177,8 @@ export async function registerWebhooks(api: AdmissionregistrationV1Api, opts: We
     create: (body) => api.createValidatingWebhookConfiguration({ body }),
     replace: (name, body) => api.replaceValidatingWebhookConfiguration({ name, body }),
   };
-  await createOrReplace(mutating, built.mutating, logger);
-  await createOrReplace(validating, built.validating, logger);
+  await createOrReplace(mutating, built.mutating, logger, retry);
+  await createOrReplace(validating, built.validating, logger, retry);
   return built;
 }
 
@@ -172,8 +186,11 @@ async function createOrReplace<T extends { metadata?: { name?: string; resourceV
   api: Kinded<T>,
   desired: T,
   logger: Logger | undefined,
+  retry: RegistrationRetry,
 ): Promise<void> {
   const name = desired.metadata?.name ?? '';
+  const maxTransient = retry.attempts ?? 8;
+  let transient = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       let existing: T | undefined;
@@ -194,6 +211,13 @@ async function createOrReplace<T extends { metadata?: { name?: string; resourceV
     } catch (err) {
       // Another replica registered at the same moment: read again and retry.
       if ((isConflict(err) || isAlreadyExists(err)) && attempt < 5) continue;
+      // The API server did not answer or was overloaded: wait and try again, a few times.
+      if (isTransient(err) && ++transient < maxTransient) {
+        const delayMs = backoffDelay(transient, { baseMs: retry.baseMs ?? 250, maxMs: 5_000, jitter: 0.2 });
+        logger?.warn({ configuration: name, err: messageOf(err), attempt: transient, delayMs }, 'webhook registration failed transiently; retrying');
+        await new Promise((r) => setTimeout(r, delayMs));
+        continue;
+      }
       throw new Error(`cannot register webhook configuration ${name}: ${messageOf(err)}`);
     }
   }

@@ -5,46 +5,31 @@
 // its tags) and the Node (capacity, label), never only here.
 import type { V1Node } from '@kubernetes/client-node';
 import type { Ec2Api } from '../../aws/ec2-api.js';
-import { isNotFound as isEc2NotFound, toEc2Error } from '../../aws/error-classes.js';
+import { isNotFound as isEc2NotFound } from '../../aws/error-classes.js';
 import { cniNodeFeatures } from '../../apis/cninode.js';
-import {
-  LABEL_HAS_TRUNK_ATTACHED,
-  MESSAGE_NODE_TRUNK_INITIATED,
-  messageControllerVersion,
-  messageUnsupported,
-  REASON_CONTROLLER_VERSION_NOTICE,
-  REASON_ENICONFIG_NOT_SETTLED,
-  REASON_INSUFFICIENT_INTERFACE_SLOTS,
-  REASON_NODE_TRUNK_FAILED_INIT,
-  REASON_NODE_TRUNK_INITIATED,
-  REASON_TRUNK_SECURITY_GROUP_DRIFT,
-  REASON_TRUNK_SUBNET_DRIFT,
-  REASON_UNSUPPORTED,
-  RESOURCE_POD_ENI,
-} from '../../apis/constants.js';
-import { nodeFacts } from '../../apis/kube-facts.js';
+import { REASON_ENICONFIG_NOT_SETTLED } from '../../apis/constants.js';
+import { nodeFacts } from '../kube-facts.js';
 import { resolveEniConfig, type EniConfigResolution } from '../../domain/eniconfig-resolution.js';
 import type { LimitsTable } from '../../domain/instance-limits.js';
 import { nodeEligibility } from '../../domain/node-eligibility.js';
-import { planTrunkPlacement } from '../../domain/trunk-placement.js';
-import { eventTarget, type EventRecorder } from '../../kube/events.js';
+import type { EventRecorder } from '../../kube/events.js';
 import type { SupervisedInformer } from '../../kube/informer.js';
 import { Outcome, type ReconcileContext, type ReconcileOutcome } from '../../kube/work-queue.js';
 import type { Logger } from '../../observability/logger.js';
-import { CONTROLLER_VERSION } from '../../version.js';
 import type { ControllerSettings } from '../context.js';
-import { explainEc2Failure } from '../failure-causes.js';
-import { outcomeOf } from '../error-map.js';
 import type { CNINodeObject, ENIConfigObject } from '../informers.js';
-import type { TrunkInfo, TrunkRegistry } from '../trunk-registry.js';
+import type { TrunkRegistry } from '../trunk-registry.js';
 import { CniNodeEnsurer, type CniNodeCarryOver } from '../cninode/cninode-ensurer.js';
 import { InstanceDescriber } from './instance-describer.js';
-import { findTrunk, usedDeviceIndexes, type AttachedInterface, type InstanceFacts } from './instance-facts.js';
+import { findTrunk } from './instance-facts.js';
 import type { NodeMetrics, NodeState } from './node-metrics.js';
+import { newNodeRecord, NodeNotes, pollDelay, targetKey, type NodeRecord } from './node-record.js';
 import type { NodeWrites } from './node-writes.js';
 import { SubnetCache } from './subnet-cache.js';
-import { createAndAttachTrunk, finishRollback, setDeleteOnTermination, setTrunkGroups, TrunkCreationError } from './trunk-ec2.js';
-import { groupDriftMessage, subnetDriftMessage, trunkDrift, trunkTarget, type TrunkTarget } from './trunk-target.js';
+import { adoptTrunkStep, advertise, type TrunkAdoptDeps } from './trunk-adopt-step.js';
+import { createTrunkStep, soon, type TrunkCreateDeps } from './trunk-create-step.js';
+import { finishRollback } from './trunk-ec2.js';
+import { trunkTarget } from './trunk-target.js';
 
 export interface NodeReconcilerDeps {
   settings: ControllerSettings;
@@ -69,41 +54,16 @@ export interface NodeReconcilerDeps {
   now?: () => number;
 }
 
-/** What the reconciler remembers about a node between runs (rebuilt from EC2 after a restart). */
-interface NodeRecord {
-  instanceId: string;
-  /** When the node was first seen eligible with a settled ENIConfig (for the init-duration metric). */
-  since: number;
-  state: NodeState;
-  /** The trunk as last seen attached, and the target it was checked against. */
-  trunk?: TrunkInfo & { targetKey: string; instanceSubnetId: string; primaryGroups: string[] };
-  /** This process created the node's trunk (metric label). */
-  createdHere?: boolean;
-  /** A trunk created by this process that describes may not show yet (eventual consistency). */
-  pendingCreate?: { eniId: string; at: number; polls: number };
-  /** A half-made trunk still to be removed before anything else is tried. */
-  rollback?: { eniId: string; attachmentId?: string };
-  /** Bumped after each rollback: a fresh ClientToken for the next create. */
-  generation: number;
-  /** Looks at an attachment still `attaching` (the poll interval doubles). */
-  attachPolls: number;
-  announced: boolean;
-  /** Last warning per reason, so a repeating reconcile does not repeat its event. */
-  warned: Map<string, string>;
-  /** `failed` was set by markFailed (repeated failures), not by a step: cleared when one gets through. */
-  failedByRetries?: boolean;
-}
-
-const targetKey = (t: TrunkTarget): string => `${t.subnetId}|${[...t.groups].sort().join(',')}`;
-
 export class NodeReconciler {
   private readonly records = new Map<string, NodeRecord>();
   private readonly subnets: SubnetCache;
   private readonly now: () => number;
   private readonly attachPollMs: number;
-  private readonly slotRecheckMs: number;
   private readonly describer: InstanceDescriber;
+  private readonly notes: NodeNotes;
   private readonly cniNodeEnsurer: CniNodeEnsurer;
+  /** What the create and adopt steps (trunk-create-step.ts, trunk-adopt-step.ts) work with. */
+  private readonly steps: TrunkCreateDeps & TrunkAdoptDeps;
 
   constructor(private readonly d: NodeReconcilerDeps) {
     this.describer = new InstanceDescriber({ ec2: d.ec2 });
@@ -111,7 +71,15 @@ export class NodeReconciler {
     this.subnets = new SubnetCache(d.ec2);
     this.now = d.now ?? Date.now;
     this.attachPollMs = d.attachPollMs ?? 1_000;
-    this.slotRecheckMs = d.slotRecheckMs ?? 60_000;
+    this.notes = new NodeNotes(d);
+    this.steps = {
+      ...d,
+      subnets: this.subnets,
+      notes: this.notes,
+      now: this.now,
+      attachPollMs: this.attachPollMs,
+      slotRecheckMs: d.slotRecheckMs ?? 60_000,
+    };
   }
 
   /** Names of nodes this reconciler holds anything for. */
@@ -145,7 +113,7 @@ export class NodeReconciler {
     if (!rec || rec.instanceId !== elig.instanceId) {
       // A new node, or the Node name now belongs to another instance: start over.
       if (rec) this.release(name);
-      rec = { instanceId: elig.instanceId, since: this.now(), state: 'initializing', generation: 0, attachPolls: 0, announced: false, warned: new Map() };
+      rec = newNodeRecord(elig.instanceId, this.now());
       this.records.set(name, rec);
       // Counted from the first sight: a node whose first reconcile fails is in vpcrc_nodes too.
       this.setState(name, rec, 'initializing');
@@ -154,7 +122,7 @@ export class NodeReconciler {
 
     if (rec.rollback) {
       const gone = await finishRollback(this.d.ec2, rec.rollback);
-      if (!gone) return this.later(this.attachPollMs * 2);
+      if (!gone) return soon(this.attachPollMs * 2);
       log.info({ eniId: rec.rollback.eniId }, 'half-made trunk removed');
       rec.rollback = undefined;
     }
@@ -173,7 +141,7 @@ export class NodeReconciler {
       log.debug({ reason: resolution.reason }, 'ENIConfig not settled; trunk waits');
       if (rec.trunk) {
         // The trunk exists already; it keeps serving pods.
-        return this.advertise(node, rec, log);
+        return advertise(this.steps, node, rec, log);
       }
       // After a restart the trunk may exist already (the ENIConfig was deleted or broken later):
       // finding it is a read, and it keeps serving pods; only creating one must wait.
@@ -183,7 +151,7 @@ export class NodeReconciler {
 
     // Fast path: the trunk is known and nothing about its target changed; only re-assert the Node.
     if (rec.trunk && rec.state === 'ready' && rec.trunk.targetKey === this.cheapTargetKey(resolution, rec)) {
-      return this.advertise(node, rec, log);
+      return advertise(this.steps, node, rec, log);
     }
 
     const facts = await this.describer.describe(rec.instanceId);
@@ -195,14 +163,14 @@ export class NodeReconciler {
 
     const trunk = findTrunk(facts);
     const target = trunkTarget(resolution, facts);
-    if (trunk) return this.adoptTrunk(node, rec, facts, trunk, target, log);
+    if (trunk) return adoptTrunkStep(this.steps, { node, rec, facts, trunk, target, log });
 
     if (rec.pendingCreate) {
       // Created by us but not shown by DescribeInstances yet: look at the ENI itself.
       const settled = await this.pendingVisible(rec);
-      if (!settled) return this.later(this.pollDelay(rec.pendingCreate.polls++));
+      if (!settled) return soon(pollDelay(this.attachPollMs, rec.pendingCreate.polls++));
     }
-    return this.createTrunk(node, rec, facts, target, resolution, log);
+    return createTrunkStep(this.steps, { node, rec, facts, target, resolution, log });
   }
 
   /** Repeated failures of this node's reconcile (node-failures.ts): counted as failed until one gets through. */
@@ -258,212 +226,17 @@ export class NodeReconciler {
     const facts = await this.describer.describe(rec.instanceId);
     const trunk = facts ? findTrunk(facts) : undefined;
     if (!facts || !trunk || trunk.attachmentStatus !== 'attached') return Outcome.done();
-    const outcome = await this.adoptTrunk(node, rec, facts, trunk, { subnetId: trunk.subnetId, groups: trunk.groups }, log);
+    const outcome = await adoptTrunkStep(this.steps, { node, rec, facts, trunk, target: { subnetId: trunk.subnetId, groups: trunk.groups }, log });
     // No real target yet: the first reconcile with a settled ENIConfig checks drift.
     if (rec.trunk) rec.trunk.targetKey = '';
     return outcome;
   }
 
-  private async createTrunk(
-    node: V1Node,
-    rec: NodeRecord,
-    facts: InstanceFacts,
-    target: TrunkTarget,
-    resolution: EniConfigResolution,
-    log: Logger,
-  ): Promise<ReconcileOutcome> {
-    const name = node.metadata?.name ?? '';
-    const limits = this.d.limits.get(facts.instanceType);
-    const placement = planTrunkPlacement({
-      instanceType: facts.instanceType,
-      limits,
-      attachedDeviceIndexes: usedDeviceIndexes(facts, limits?.defaultNetworkCardIndex ?? 0),
-      customNetworking: resolution.state === 'resolved',
-    });
-    if (!placement.ok) {
-      const unsupported = placement.code === 'unknown-type' || placement.code === 'unsupported';
-      this.setState(name, rec, unsupported ? 'unsupported' : 'refused');
-      this.warnOnce(node, rec, unsupported ? REASON_UNSUPPORTED : REASON_INSUFFICIENT_INTERFACE_SLOTS, placement.reason);
-      log.info({ code: placement.code }, 'no trunk for this node');
-      // A slot may free up (the CNI detaches an ENI); the type or the custom-networking refusal cannot change.
-      return placement.code === 'no-free-slot' ? Outcome.requeueAfter(this.slotRecheckMs) : Outcome.done();
-    }
-    rec.warned.delete(REASON_UNSUPPORTED);
-    rec.warned.delete(REASON_INSUFFICIENT_INTERFACE_SLOTS);
-    this.setState(name, rec, 'initializing');
-
-    const subnet = await this.subnets.get(target.subnetId);
-    if (subnet.availabilityZone !== facts.availabilityZone) {
-      this.setState(name, rec, 'failed');
-      this.warnOnce(
-        node,
-        rec,
-        REASON_NODE_TRUNK_FAILED_INIT,
-        `Subnet ${subnet.subnetId}${target.eniConfig ? ` of ENIConfig ${target.eniConfig}` : ''} is in ${subnet.availabilityZone} but the node's instance is in ${facts.availabilityZone}; ` +
-          `a trunk must be in the instance's zone: point the node at an ENIConfig for ${facts.availabilityZone}`,
-      );
-      return Outcome.done();
-    }
-    try {
-      const created = await createAndAttachTrunk(
-        this.d.ec2,
-        {
-          clusterName: this.d.settings.clusterName,
-          instanceId: rec.instanceId,
-          subnetId: target.subnetId,
-          groups: target.groups,
-          deviceIndex: placement.deviceIndex,
-          networkCardIndex: limits?.defaultNetworkCardIndex ?? 0,
-          generation: rec.generation,
-          extraTags: this.d.cniNodes.get(name)?.spec?.tags ?? {},
-        },
-        log,
-      );
-      log.info({ eniId: created.eniId, deviceIndex: placement.deviceIndex, subnetId: target.subnetId, groups: target.groups }, 'trunk created and attached');
-      rec.pendingCreate = { eniId: created.eniId, at: this.now(), polls: 0 };
-      rec.createdHere = true;
-      return this.later(this.attachPollMs);
-    } catch (err) {
-      const cause = err instanceof TrunkCreationError ? err.cause : err;
-      if (err instanceof TrunkCreationError && err.step !== 'create') {
-        rec.generation++;
-        if (err.leftover) rec.rollback = err.leftover;
-      }
-      const e = toEc2Error(err instanceof TrunkCreationError ? stepAction(err.step) : 'CreateNetworkInterface', cause);
-      this.setState(name, rec, 'failed');
-      this.warnOnce(node, rec, REASON_NODE_TRUNK_FAILED_INIT, `Failed to create the trunk interface: ${explainEc2Failure(e).message}`);
-      log.warn({ err: e.message, class: e.class }, 'trunk creation failed');
-      return outcomeOf(e);
-    }
-  }
-
-  private async adoptTrunk(
-    node: V1Node,
-    rec: NodeRecord,
-    facts: InstanceFacts,
-    trunk: AttachedInterface,
-    target: TrunkTarget,
-    log: Logger,
-  ): Promise<ReconcileOutcome> {
-    const name = node.metadata?.name ?? '';
-    rec.pendingCreate = undefined;
-    if (trunk.attachmentStatus === 'attaching') {
-      this.setState(name, rec, 'initializing');
-      return this.later(this.pollDelay(rec.attachPolls++));
-    }
-    rec.attachPolls = 0;
-    if (trunk.attachmentStatus !== 'attached') {
-      // Someone is detaching it: wait until it is gone, then a new one is created.
-      this.setState(name, rec, 'initializing');
-      log.info({ eniId: trunk.eniId, status: trunk.attachmentStatus }, 'trunk is being detached; waiting');
-      return Outcome.requeueAfter(2_000);
-    }
-    if (!trunk.deleteOnTermination) await setDeleteOnTermination(this.d.ec2, trunk.eniId, trunk.attachmentId);
-
-    const limits = this.d.limits.get(facts.instanceType);
-    if (!limits?.trunkSupported) {
-      this.setState(name, rec, 'unsupported');
-      this.warnOnce(node, rec, REASON_UNSUPPORTED, messageUnsupported(facts.instanceType));
-      return Outcome.done();
-    }
-
-    let groups = trunk.groups;
-    const drift = trunkDrift(trunk, target);
-    this.d.metrics.drift('subnet', name, drift.subnet !== undefined);
-    if (drift.subnet) this.warnOnce(node, rec, REASON_TRUNK_SUBNET_DRIFT, subnetDriftMessage(trunk.eniId, drift.subnet, target.eniConfig));
-    else rec.warned.delete(REASON_TRUNK_SUBNET_DRIFT);
-    if (drift.groups) {
-      const fixing = this.d.settings.fixTrunkSecurityGroups;
-      this.warnOnce(node, rec, REASON_TRUNK_SECURITY_GROUP_DRIFT, groupDriftMessage(trunk.eniId, drift.groups, target.eniConfig, fixing));
-      if (fixing) {
-        await setTrunkGroups(this.d.ec2, trunk.eniId, target.groups);
-        this.d.metrics.driftFixed();
-        log.info({ eniId: trunk.eniId, groups: target.groups }, 'trunk security groups updated in place');
-        groups = [...target.groups];
-      }
-    }
-    const stillDrifting = drift.groups !== undefined && !this.d.settings.fixTrunkSecurityGroups;
-    this.d.metrics.drift('groups', name, stillDrifting);
-    if (!stillDrifting) rec.warned.delete(REASON_TRUNK_SECURITY_GROUP_DRIFT);
-
-    const subnet = await this.subnets.get(trunk.subnetId);
-    const created = rec.state !== 'ready';
-    rec.trunk = {
-      nodeName: name,
-      instanceId: rec.instanceId,
-      trunkEniId: trunk.eniId,
-      subnetId: trunk.subnetId,
-      subnetCidr: subnet.cidr,
-      ...(subnet.v6Cidr ? { subnetV6Cidr: subnet.v6Cidr } : {}),
-      defaultSecurityGroups: [...groups],
-      branchLimit: limits.branchLimit,
-      targetKey: targetKey(target),
-      instanceSubnetId: facts.subnetId,
-      primaryGroups: [...facts.primaryGroups],
-    };
-    const outcome = await this.advertise(node, rec, log);
-    if (created) {
-      this.d.metrics.trunkInit((this.now() - rec.since) / 1000, rec.createdHere ? 'created' : 'reused');
-    }
-    return outcome;
-  }
-
-  /** Capacity and label on the Node, events once, and the trunk published for the pod side. */
-  private async advertise(node: V1Node, rec: NodeRecord, log: Logger): Promise<ReconcileOutcome> {
-    const t = rec.trunk;
-    if (!t) return Outcome.done();
-    const name = t.nodeName;
-    const want = String(t.branchLimit);
-    const capacity = (node.status?.capacity ?? {}) as Record<string, string>;
-    if (capacity[RESOURCE_POD_ENI] !== want) {
-      await this.d.writes.patchNodeStatus(name, { status: { capacity: { [RESOURCE_POD_ENI]: want } } });
-      log.info({ capacity: want }, 'pod-eni capacity advertised');
-    }
-    if (node.metadata?.labels?.[LABEL_HAS_TRUNK_ATTACHED] !== 'true') {
-      await this.d.writes.patchNode(name, { metadata: { labels: { [LABEL_HAS_TRUNK_ATTACHED]: 'true' } } });
-    }
-    if (rec.state !== 'ready') rec.warned.delete(REASON_NODE_TRUNK_FAILED_INIT);
-    this.setState(name, rec, 'ready');
-    if (!rec.announced) {
-      rec.announced = true;
-      const target = eventTarget('Node', node);
-      this.d.events.normal(target, REASON_CONTROLLER_VERSION_NOTICE, messageControllerVersion(CONTROLLER_VERSION));
-      this.d.events.normal(target, REASON_NODE_TRUNK_INITIATED, MESSAGE_NODE_TRUNK_INITIATED);
-    }
-    const { targetKey: _k, instanceSubnetId: _s, primaryGroups: _p, ...info } = t;
-    this.d.trunks.publish(info);
-    return Outcome.done();
-  }
-
-  // ------------------------------------------------------------------ helpers
-
-  /**
-   * Look at a node again soon, ahead of nodes not started yet (the node queue's high lane): a trunk
-   * being attached is advertised as soon as it is, not after every other node's creation when
-   * hundreds join at once.
-   */
-  private later(delayMs: number): ReconcileOutcome {
-    return Outcome.requeueAfter(delayMs, 'high');
-  }
-
-  private pollDelay(n: number): number {
-    return this.attachPollMs * 2 ** Math.min(Math.max(0, n), 3);
-  }
-
   private setState(name: string, rec: NodeRecord, state: NodeState): void {
-    rec.state = state;
-    rec.failedByRetries = false;
-    this.d.metrics.setState(name, state);
+    this.notes.setState(name, rec, state);
   }
 
   private warnOnce(node: V1Node, rec: NodeRecord, reason: string, message: string): void {
-    if (rec.warned.get(reason) === message) return;
-    rec.warned.set(reason, message);
-    this.d.events.warning(eventTarget('Node', node), reason, message);
+    this.notes.warnOnce(node, rec, reason, message);
   }
 }
-
-function stepAction(step: TrunkCreationError['step']): string {
-  return step === 'create' ? 'CreateNetworkInterface' : step === 'attach' ? 'AttachNetworkInterface' : 'ModifyNetworkInterfaceAttribute';
-}
-

@@ -90,8 +90,15 @@ export async function createAndAttachTrunk(ec2: Ec2Api, input: CreateTrunkInput,
     if (!out.AttachmentId) throw new Error('AttachNetworkInterface returned no AttachmentId');
     attachmentId = out.AttachmentId;
   } catch (err) {
-    const left = await rollback(ec2, { eniId }, log);
-    throw new TrunkCreationError('attach', err, left);
+    // An attach can take effect although its answer was lost (a 500, a reset connection): keep the
+    // trunk then, instead of detaching and deleting it and leaving the node without one (issue 10).
+    const took = await attachmentTo(ec2, eniId, input.instanceId);
+    if (!took) {
+      const left = await rollback(ec2, { eniId }, log);
+      throw new TrunkCreationError('attach', err, left);
+    }
+    log.warn({ eniId, instanceId: input.instanceId, attachmentId: took, err: toEc2Error('AttachNetworkInterface', err).message }, 'trunk attach reported failed but took effect; kept');
+    attachmentId = took;
   }
   try {
     await setDeleteOnTermination(ec2, eniId, attachmentId);
@@ -100,6 +107,17 @@ export async function createAndAttachTrunk(ec2: Ec2Api, input: CreateTrunkInput,
     throw new TrunkCreationError('delete-on-termination', err, left);
   }
   return { eniId, attachmentId };
+}
+
+/** The ID of the ENI's attachment to this instance (attaching or attached), if EC2 shows one. */
+async function attachmentTo(ec2: Ec2Api, eniId: string, instanceId: string): Promise<string | undefined> {
+  try {
+    const [eni] = await ec2.describeNetworkInterfaces({ NetworkInterfaceIds: [eniId] }, { priority: 'trunk' });
+    const att = eni?.Attachment;
+    return att?.InstanceId === instanceId && (att.Status === 'attached' || att.Status === 'attaching') ? att.AttachmentId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function setDeleteOnTermination(ec2: Ec2Api, eniId: string, attachmentId: string): Promise<void> {

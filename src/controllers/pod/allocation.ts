@@ -11,6 +11,7 @@ import { generationFor, saveAttempt } from './attempts.js';
 import { checkBranch } from './branch-check.js';
 import { associatePurpose, BranchCreateError, createBranch } from './branch-eni-ops.js';
 import type { BranchReleaser } from './branch-releaser.js';
+import type { DeleteGuard } from './delete-guard.js';
 import type { PodSideMetrics } from './metrics.js';
 import type { PodMemo } from './pod-memos.js';
 
@@ -29,6 +30,8 @@ export interface AllocationDeps {
   /** When a cooling ENI's cooldown ends (ms since epoch); undefined when it is not waiting for one. */
   coolingDue(eniId: string): number | undefined;
   now(): number;
+  /** Asked before a rollback destroys an ENI (delete-guard.ts). */
+  guard?: Pick<DeleteGuard, 'verdict'>;
   /** This process's epoch for association tokens (attempts.ts). */
   tokenEpoch?: string;
   /** Write the pod's ClientToken attempt (attempts.ts); rejects when the API server refuses. */
@@ -47,6 +50,12 @@ export interface AllocationTarget {
   /** An earlier process may have sent this pod's tokens: check what a create answers before using it. */
   mayReplay: boolean;
 }
+
+/** A rollback's question to the delete guard: 'gone' counts as deleted (the delete then finds NotFound). */
+const mayDeleteWith =
+  (guard: Pick<DeleteGuard, 'verdict'>, pod: PodRef) =>
+  async (eniId: string): Promise<boolean> =>
+    (await guard.verdict(eniId, pod, 'rollback')).kind !== 'keep';
 
 /** The association attempt component: the create generation and this process's epoch. */
 const assocAttempt = (deps: AllocationDeps, generation: number): string | undefined => (deps.tokenEpoch ? `${generation}.${deps.tokenEpoch}` : undefined);
@@ -123,6 +132,7 @@ export async function createMissing(deps: AllocationDeps, t: AllocationTarget, c
         // Never take over (as an earlier attempt's ENI) one this controller already holds.
         isKnown: (eniId) => deps.book.knows(eniId),
         ...(deps.tokenEpoch ? { associateAttempt: assocAttempt(deps, generation) } : {}),
+        ...(deps.guard ? { mayDelete: mayDeleteWith(deps.guard, pod) } : {}),
         ...(deps.permissionAccountId ? { permissionAccountId: deps.permissionAccountId } : {}),
       });
       // The answer may be EC2's replay of an earlier attempt: believe it only once EC2 confirms it.

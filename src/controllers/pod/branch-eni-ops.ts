@@ -37,6 +37,8 @@ export interface CreateBranchInput {
   isKnown?: (eniId: string) => boolean;
   /** The association's attempt component (attempts.ts): never the same as a dead process's. */
   associateAttempt?: string;
+  /** Asked before a rollback destroys the ENI (delete-guard.ts); false keeps it for the release queue. */
+  mayDelete?: (eniId: string) => Promise<boolean>;
 }
 
 export interface CreatedBranch {
@@ -127,14 +129,14 @@ export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promi
     const earlier = await tokenEni(ec2, input).catch(() => undefined);
     if (!earlier) throw new BranchCreateError('create', err, undefined, false, true);
     if (!sameSet(earlier.Groups?.map((g) => g.GroupId ?? '') ?? [], input.groups) || earlier.SubnetId !== input.trunk.subnetId) {
-      const left = await rollback(ec2, earlier.NetworkInterfaceId as string, undefined);
+      const left = await rollback(ec2, earlier.NetworkInterfaceId as string, undefined, input.mayDelete);
       throw new BranchCreateError('create', err, left, false, true);
     }
     eni = earlier;
     try {
       await ec2.createTags({ Resources: [eni.NetworkInterfaceId as string], Tags: [{ Key: TAG_VLAN_ID, Value: String(input.vlanId) }] }, { priority: 'pod-start' });
     } catch (tagErr) {
-      const left = await rollback(ec2, eni.NetworkInterfaceId as string, undefined);
+      const left = await rollback(ec2, eni.NetworkInterfaceId as string, undefined, input.mayDelete);
       throw new BranchCreateError('create', tagErr, left, true, false);
     }
   }
@@ -150,7 +152,7 @@ export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promi
     // The branch itself not found right after its create: the token answered with an ENI that was
     // deleted since (an earlier attempt's rollback). Nothing to clean up; retry with a new token.
     const stale = isNotFound(err) && err instanceof Ec2Error && err.code.startsWith('InvalidNetworkInterfaceID');
-    const left = stale ? undefined : await rollback(ec2, eniId, undefined);
+    const left = stale ? undefined : await rollback(ec2, eniId, undefined, input.mayDelete);
     throw new BranchCreateError('associate', err, left, true, stale);
   }
   if (input.permissionAccountId) {
@@ -160,7 +162,7 @@ export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promi
         { priority: 'pod-start' },
       );
     } catch (err) {
-      const left = await rollback(ec2, eniId, associationId);
+      const left = await rollback(ec2, eniId, associationId, input.mayDelete);
       throw new BranchCreateError('permission', err, left, true, false);
     }
   }
@@ -192,8 +194,9 @@ async function tokenEni(ec2: Ec2Api, input: CreateBranchInput): Promise<NetworkI
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().join(' ') === [...b].sort().join(' ');
 
 /** Undo a create: returns the ENI ID when it could not be deleted (the caller keeps it for a later retry). */
-async function rollback(ec2: Ec2Api, eniId: string, associationId: string | undefined): Promise<string | undefined> {
+async function rollback(ec2: Ec2Api, eniId: string, associationId: string | undefined, mayDelete?: (eniId: string) => Promise<boolean>): Promise<string | undefined> {
   try {
+    if (mayDelete && !(await mayDelete(eniId))) return eniId;
     await releaseBranch(ec2, { eniId, associationId });
     return undefined;
   } catch {

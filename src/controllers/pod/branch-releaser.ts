@@ -14,6 +14,7 @@ import type { Logger } from '../../observability/logger.js';
 import { outcomeOf } from '../error-map.js';
 import { releaseBranch } from './branch-eni-ops.js';
 import type { CapacityWaiters } from './capacity-waiters.js';
+import type { DeleteGuard } from './delete-guard.js';
 import type { PodSideMetrics } from './metrics.js';
 import { isTerminal } from './rebuild.js';
 
@@ -28,6 +29,8 @@ export interface BranchReleaserDeps {
   warmSeconds(): number;
   /** Tag an ENI that turned warm (batched, information only). */
   tagWarm(eniId: string): void;
+  /** Tag the start of an ENI's cooldown on it, so a restart goes on from there (cooling-tagger.ts). */
+  tagCooling?(eniId: string, since: number): void;
   /** The ENI is gone (the tagger forgets it). */
   forget(eniId: string): void;
   /** Put an ENI ID on the release queue. */
@@ -35,6 +38,8 @@ export interface BranchReleaserDeps {
   /** Put a pod key on the pod queue ahead of others (its release was called off, or capacity came back). */
   enqueuePod(podKey: string): void;
   capacity: CapacityWaiters;
+  /** Asked before every disassociate/delete (delete-guard.ts). */
+  guard: Pick<DeleteGuard, 'verdict'>;
   metrics: PodSideMetrics;
   logger: Logger;
   now(): number;
@@ -45,13 +50,16 @@ export class BranchReleaser {
 
   /** Queue ENIs the book already holds for release. */
   handOver(items: readonly ReleaseItem[]): void {
-    for (const item of items) this.deps.enqueue(item.eniId);
+    for (const item of items) {
+      if (!item.immediate) this.deps.tagCooling?.(item.eniId, item.since);
+      this.deps.enqueue(item.eniId);
+    }
   }
 
   /** Release this ENI (recorded on its node or not): hand it to the book and queue it. */
   releaseEni(item: ReleaseItem): ReleaseItem {
     const held = this.deps.book.releaseEni(item);
-    this.deps.enqueue(held.eniId);
+    this.handOver([held]);
     return held;
   }
 
@@ -94,7 +102,14 @@ export class BranchReleaser {
       }
     }
     try {
-      await releaseBranch(this.deps.ec2, { eniId, associationId: item.associationId });
+      // Last word before destroying anything: EC2 says it is ours, the API server says no live pod names it.
+      const verdict = await this.deps.guard.verdict(eniId, item.pod, item.orphan ? 'orphan' : item.immediate ? 'immediate' : 'cooldown');
+      if (verdict.kind === 'keep') {
+        book.cancelRelease(eniId);
+        if (verdict.pod) this.deps.enqueuePod(verdict.pod);
+        return Outcome.done();
+      }
+      if (verdict.kind === 'delete') await releaseBranch(this.deps.ec2, { eniId, associationId: item.associationId });
     } catch (err) {
       if (!isEc2NotFound(err)) {
         metrics.releaseFailure();

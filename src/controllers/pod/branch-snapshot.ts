@@ -25,6 +25,7 @@ import {
   TAG_VLAN_ID,
 } from '../../apis/constants.js';
 import type { Ec2Api } from '../../aws/ec2-api.js';
+import { TAG_COOLING_SINCE } from './cooling-tagger.js';
 import { TRUNK_ASSOCIATIONS_PAGE } from './branch-eni-ops.js';
 
 /** What the rebuild needs of a branch ENI. */
@@ -40,6 +41,8 @@ export interface BranchEniFacts {
   podName?: string;
   /** The ENI's security groups (a warm ENI is only reused for exactly these). */
   groups?: string[];
+  /** The cooling-since tag (cooling-tagger.ts), as written. */
+  coolingSince?: string;
 }
 
 /** What the rebuild needs of a trunk association. */
@@ -68,6 +71,7 @@ export function branchEniFacts(eni: NetworkInterface): BranchEniFacts | undefine
     else if (t.Key === TAG_POD_UID) out.podUid = t.Value;
     else if (t.Key === TAG_POD_NAMESPACE) out.podNamespace = t.Value;
     else if (t.Key === TAG_POD_NAME) out.podName = t.Value;
+    else if (t.Key === TAG_COOLING_SINCE) out.coolingSince = t.Value;
   }
   return out;
 }

@@ -20,6 +20,7 @@ import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { Logger } from '../../observability/logger.js';
 import type { BranchBook, ReleaseItem } from '../../domain/branch-book.js';
 import { tagOf } from './branch-eni-ops.js';
+import { coolingSinceFromTag, TAG_COOLING_SINCE } from './cooling-tagger.js';
 import { isTerminal } from './rebuild.js';
 
 export interface GcDeps {
@@ -65,7 +66,8 @@ export async function runGcPass(deps: GcDeps): Promise<ReleaseItem[]> {
       eniId,
       nodeName: (trunk && deps.trunkNode(trunk)) ?? '',
       pod: { uid: uid ?? '', namespace: tagOf(eni, TAG_POD_NAMESPACE) ?? '', name: tagOf(eni, TAG_POD_NAME) ?? '' },
-      since: t,
+      // A cooldown started before a restart goes on from its tag.
+      since: coolingSinceFromTag(tagOf(eni, TAG_COOLING_SINCE), t) ?? t,
       immediate: false,
       orphan: true,
     });

@@ -26,6 +26,10 @@ export interface PodSideMetrics {
   warm(byNode: ReadonlyMap<string, number>): void;
   /** A running pod's branch ENI got a new group set in place (live policies). */
   groupsUpdated(result: 'ok' | 'error'): void;
+  /** A branch ENI not deleted: a live pod names it, or its tags do not say we own it (delete-guard.ts). */
+  deleteRefused(reason: string, path: string): void;
+  /** The repair pass fixed an annotated pod's branch ENI (repair.ts). */
+  repaired(problem: string): void;
 }
 
 export function podSideMetrics(registry: Registry): PodSideMetrics {
@@ -59,6 +63,16 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
   const expired = counter(registry, { name: 'vpcrc_branch_eni_warm_expired_total', help: 'Warm branch ENIs deleted when their warm time was up' });
   const warm = gauge(registry, { name: 'vpcrc_branch_enis_warm', help: 'Warm branch ENIs (kept for reuse) by node', labelNames: ['node'] });
   const updated = counter(registry, { name: 'vpcrc_branch_eni_group_updates_total', help: 'In-place security group updates of running pods branch ENIs (live policies)', labelNames: ['result'] });
+  const refused = counter(registry, {
+    name: 'vpcrc_branch_delete_refused_total',
+    help: 'Branch ENI deletions called off at the last check: a live pod names the ENI (API server read) or its tags do not say this cluster owns it',
+    labelNames: ['reason', 'path'],
+  });
+  const repaired = counter(registry, {
+    name: 'vpcrc_branch_repairs_total',
+    help: 'Annotated pods branch ENIs the repair pass fixed, by problem (wrong-groups, unassociated, missing, misassociated)',
+    labelNames: ['problem'],
+  });
   const warmNodes = new Set<string>();
   return {
     timeToAnnotation: (s) => tta.observe(Math.max(0, s)),
@@ -85,5 +99,7 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
       }
     },
     groupsUpdated: (result) => updated.inc({ result }),
+    deleteRefused: (reason, path) => refused.inc({ reason, path }),
+    repaired: (problem) => repaired.inc({ problem }),
   };
 }

@@ -21,13 +21,16 @@ import { POD_INDEX_NODE, POD_INDEX_UID, SGP_INDEX_NAMESPACE, serviceAccountLabel
 import type { TrunkInfo } from '../trunk-registry.js';
 import { BranchReleaser } from './branch-releaser.js';
 import { CapacityWaiters } from './capacity-waiters.js';
+import { DeleteGuard } from './delete-guard.js';
 import { annotatedEniIds, runGcPass } from './gc.js';
 import { podSideMetrics } from './metrics.js';
 import { NodeStates } from './node-states.js';
 import { TrunkBranchSource } from './branch-snapshot.js';
 import { describeTrunkBranches } from './rebuild.js';
 import { PodReconciler } from './pod-reconciler.js';
+import { runRepairPass, type RepairReport } from './repair.js';
 import { WarmTagger } from './warm-tagger.js';
+import { CoolingTagger } from './cooling-tagger.js';
 
 export interface PodSideOptions {
   /** Parallel pod reconciles. Default 32 (EC2 pacing, not this, is the real limit). */
@@ -38,6 +41,8 @@ export interface PodSideOptions {
   gcIntervalMs?: number;
   /** How long a pod waiting for trunk capacity is looked at again even if no release says so. Default 30 s. */
   capacityRecheckMs?: number;
+  /** Period of the repair pass over annotated pods (repair.ts); it also runs once at start. Default 2 min; 0 = only at start. */
+  repairIntervalMs?: number;
   /** Injected clock for tests. */
   now?: () => number;
 }
@@ -49,6 +54,8 @@ export interface PodSide extends ControllerPart {
   pendingReleases(): ReleaseItem[];
   /** Run one GC pass now (also runs periodically). */
   gcNow(): Promise<number>;
+  /** Run one repair pass now (also runs at start and periodically). */
+  repairNow(): Promise<RepairReport>;
   /** The cooldown in force, seconds. */
   cooldownSeconds(): number;
   /** Resolves when both queues are idle (delayed work not counted). */
@@ -65,15 +72,23 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   const podByUid = (uid: string) => informers.pods.byIndex(POD_INDEX_UID, uid)[0];
   const config = startCniConfigWatcher(ctx);
   const warmTagger = new WarmTagger({ ec2, logger: log });
+  const coolingTagger = new CoolingTagger({ ec2, logger: log });
 
+  const readPod = (namespace: string, name: string) => ctx.kube.core.readNamespacedPod({ namespace, name });
+  const guard = new DeleteGuard({ ec2, clusterName: settings.clusterName, readPod, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: log });
   const releaser = new BranchReleaser({
     ec2,
     book,
-    readPod: (namespace, name) => ctx.kube.core.readNamespacedPod({ namespace, name }),
+    guard,
+    readPod,
     cooldownSeconds: () => config.cooldownSeconds(),
     warmSeconds: () => config.warmSeconds(),
     tagWarm: (eniId) => warmTagger.add(eniId),
-    forget: (eniId) => warmTagger.forget(eniId),
+    tagCooling: (eniId, since) => coolingTagger.add(eniId, since),
+    forget: (eniId) => {
+      warmTagger.forget(eniId);
+      coolingTagger.forget(eniId);
+    },
     enqueue: (eniId) => releaseQueue.add(eniId, 'low'),
     enqueuePod: (key) => podQueue.add(key, 'high'),
     capacity,
@@ -93,6 +108,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     podsOnNode: (n) => informers.pods.byIndex(POD_INDEX_NODE, n),
     podByUid,
     handOver: (items) => releaser.handOver(items),
+    coolingKnown: (eniId, value) => coolingTagger.known(eniId, value),
     now,
     logger: log,
   });
@@ -119,6 +135,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     },
     liveUpdates: settings.livePolicyUpdates !== false,
     startedAt: now(),
+    guard,
     logger: log,
     now,
     ...(opts.capacityRecheckMs !== undefined ? { capacityRecheckMs: opts.capacityRecheckMs } : {}),
@@ -203,6 +220,31 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     return gcRunning;
   };
 
+  let repairRunning: Promise<RepairReport> | undefined;
+  const repairNow = (): Promise<RepairReport> => {
+    repairRunning ??= runRepairPass({
+      ec2,
+      clusterName: settings.clusterName,
+      book,
+      pods: () => informers.pods.list(),
+      readPod,
+      patchPod: (namespace, name, body) => mergePatchPod(ctx.kube.core, namespace, name, body),
+      trunk: (nodeName) => trunks.get(nodeName),
+      ensureNode: (t) => nodeStates.stateFor(t),
+      releaser,
+      memos: reconciler.memos,
+      enqueuePod: (key) => podQueue.add(key, 'high'),
+      events: ctx.events,
+      repaired: (problem) => metrics.repaired(problem),
+      now,
+      logger: log,
+    }).finally(() => {
+      repairRunning = undefined;
+    });
+    return repairRunning;
+  };
+  const repairLogged = (): void => void repairNow().catch((err: unknown) => log.warn({ err }, 'branch ENI repair pass failed; the next one tries again'));
+
   await Promise.all([informers.pods.waitForSync(), informers.policies.waitForSync(), informers.serviceAccounts.waitForSync()]);
   for (const p of informers.pods.list()) podQueue.add(objectKey(p), 'high');
   // Trunks published before the pod cache synced: rebuild their state now (one snapshot for all).
@@ -215,6 +257,11 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     gcTimer = setInterval(() => void gcNow().catch((err: unknown) => log.warn({ err }, 'branch ENI GC pass failed')), gcEvery);
     gcTimer.unref();
   }
+  // After a restart, before anything else can go wrong: annotations naming missing or unassociated ENIs.
+  repairLogged();
+  const repairEvery = opts.repairIntervalMs ?? 120_000;
+  const repairTimer = repairEvery > 0 ? setInterval(repairLogged, repairEvery) : undefined;
+  repairTimer?.unref();
   log.info('pod side started');
 
   let stopped = false;
@@ -224,13 +271,16 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       if (stopped) return;
       stopped = true;
       if (gcTimer) clearInterval(gcTimer);
+      if (repairTimer) clearInterval(repairTimer);
       await Promise.all([podQueue.shutdown(), releaseQueue.shutdown(), config.stop()]);
-      await warmTagger.stop();
+      await Promise.all([warmTagger.stop(), coolingTagger.stop()]);
       await gcRunning?.catch(() => 0);
+      await repairRunning?.catch(() => undefined);
     },
     nodeState: (nodeName) => book.node(nodeName),
     pendingReleases: () => book.pendingReleases(),
     gcNow,
+    repairNow,
     cooldownSeconds: () => config.cooldownSeconds(),
     whenIdle: async () => {
       await Promise.all([podQueue.whenIdle(), releaseQueue.whenIdle()]);

@@ -9,7 +9,8 @@
 //   annotate) → adopted: recorded as that pod's, and its reconcile annotates with it;
 // - anything else → handed over for release; the release re-checks the owner with the API server
 //   before deleting (an informer cache can lag). With warm reuse on, the release keeps it warm
-//   instead once its cooldown (counted from now: when its last pod left is not known) is served;
+//   instead once its cooldown (counted from its cooling-since tag or its pod's end when known,
+//   else from now) is served;
 //   that is how warm ENIs (tagged vpcresources.k8s.aws/warm) survive a restart.
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_POD_ENI, MAX_VLAN_ID, MIN_VLAN_ID, TAG_TRUNK_ENI_ID } from '../../apis/constants.js';
@@ -21,6 +22,7 @@ import type { BranchBook, ReleaseItem } from '../../domain/branch-book.js';
 import type { PodRef } from '../../domain/branch-state.js';
 import { TRUNK_ASSOCIATIONS_PAGE } from './branch-eni-ops.js';
 import { branchEniFacts, type BranchEniFacts, type TrunkBranches } from './branch-snapshot.js';
+import { coolingSinceFromTag, podEndedAt } from './cooling-tagger.js';
 
 export interface RebuildDeps {
   book: BranchBook;
@@ -30,6 +32,8 @@ export interface RebuildDeps {
   podByUid(uid: string): V1Pod | undefined;
   now(): number;
   logger: Logger;
+  /** The ENI already carries this cooling-since tag value (so it is not written again). */
+  coolingKnown?(eniId: string, value: string): void;
 }
 
 export interface RebuildResult {
@@ -42,6 +46,15 @@ export const isTerminal = (pod: V1Pod): boolean => pod.status?.phase === 'Succee
 
 export function podRef(pod: V1Pod): PodRef {
   return { uid: pod.metadata?.uid ?? '', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' };
+}
+
+/** When the pod was bound to its node (PodScheduled condition), ms since epoch. */
+export function scheduledTime(pod: V1Pod): number | undefined {
+  const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True');
+  const t = cond?.lastTransitionTime;
+  if (!t) return undefined;
+  const ms = t instanceof Date ? t.getTime() : Date.parse(String(t));
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function vlanOf(eni: BranchEniFacts, entry: PodEniEntry | undefined): number | undefined {
@@ -139,12 +152,15 @@ export function rebuildNode(deps: RebuildDeps, trunk: TrunkInfo, found: TrunkBra
       continue;
     }
     // Not (or no longer) serving a live pod: release after the cooldown, re-checking the owner first.
+    // The cooldown goes on from where it was (its tag, or when the pod ended), not from now (issue 10).
+    if (eni.coolingSince !== undefined) deps.coolingKnown?.(eniId, eni.coolingSince);
+    const since = coolingSinceFromTag(eni.coolingSince, t) ?? (owner ? podEndedAt(owner.pod) : undefined) ?? t;
     const item = book.releaseEni({
       eniId,
       nodeName,
       ...(assoc?.associationId ? { associationId: assoc.associationId } : {}),
       pod: owner ? podRef(owner.pod) : tagPod(eni),
-      since: t,
+      since: Math.min(since, t),
       immediate: false,
       orphan: !owner,
     });

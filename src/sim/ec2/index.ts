@@ -1,18 +1,19 @@
 // The local EC2: a real HTTP server speaking the EC2 Query API, for the sandbox, integration tests
 // and benchmarks. Point `@aws-sdk/client-ec2` at `endpoint` (or AWS_ENDPOINT_URL_EC2).
 import type { AddressInfo } from 'node:net';
-import type { InstanceLimitsEntry } from '../../domain/instance-limits.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import { Ec2Control, type FaultSpec, type LatencySpec, type SimSettings } from './control.js';
 import { seedDefaultWorld, type DefaultWorld } from './default-world.js';
 import { createEc2Server } from './server.js';
 import { Throttle, type ThrottleProfile } from './throttle.js';
+import type { InstanceTypeEntry } from './instance-types.js';
 import { World } from './world.js';
 
 export type { ThrottleProfile, BucketSpec } from './throttle.js';
 export type { FaultSpec, LatencySpec, ActionCounters } from './control.js';
 export type { EniView } from './world-types.js';
 export type { DefaultWorld } from './default-world.js';
+export type { InstanceTypeEntry } from './instance-types.js';
 export { AWS_BUCKETS } from './throttle.js';
 export { Ec2Control } from './control.js';
 export { World } from './world.js';
@@ -45,7 +46,7 @@ export interface LocalEc2Options {
   /** Seed for resource IDs, for reproducible runs. */
   idSeed?: number;
   /** Instance types added to (or replacing) the shipped limits data, e.g. an operator's overrides. */
-  instanceTypes?: ReadonlyMap<string, InstanceLimitsEntry>;
+  instanceTypes?: ReadonlyMap<string, InstanceTypeEntry>;
   logger?: Logger;
 }
 

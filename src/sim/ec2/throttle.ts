@@ -1,11 +1,11 @@
 // AWS's request throttling for EC2: one token bucket per action (per account and Region), each
 // with a capacity (burst) and a refill rate. Numbers from the contract §6 / AWS's "Request
-// throttling for the Amazon EC2 API". A request takes one token or is refused with
+// throttling for the Amazon EC2 API", in the local EC2's own copy (request-buckets.ts). A request takes one token or is refused with
 // RequestLimitExceeded; refused requests take nothing. Time is injected so tests need no sleeps.
 
-import { AWS_REQUEST_BUCKETS, GENERIC_MUTATING_BUCKET, UNFILTERED_DESCRIBE_ACTIONS, type TokenBucketSpec } from '../../domain/ec2-request-buckets.js';
+import { EC2_REQUEST_BUCKETS, OTHER_MUTATING_BUCKET, UNFILTERED_UNPAGINATED_ACTIONS, type BucketSpec } from './request-buckets.js';
 
-export type BucketSpec = TokenBucketSpec;
+export type { BucketSpec } from './request-buckets.js';
 
 /**
  * A throttle profile: a base (`aws` = AWS's published buckets, `off` = unlimited) plus per-bucket
@@ -19,10 +19,10 @@ export interface ThrottleProfile {
 }
 
 /** AWS's buckets for every action the local EC2 serves. */
-export const AWS_BUCKETS: Readonly<Record<string, BucketSpec>> = AWS_REQUEST_BUCKETS;
+export const AWS_BUCKETS: Readonly<Record<string, BucketSpec>> = EC2_REQUEST_BUCKETS;
 
 /** Actions whose unfiltered, unpaginated calls draw from the lower bucket. */
-const UNFILTERED_BUCKET_ACTIONS: ReadonlySet<string> = new Set(UNFILTERED_DESCRIBE_ACTIONS);
+const UNFILTERED_BUCKET_ACTIONS: ReadonlySet<string> = new Set(UNFILTERED_UNPAGINATED_ACTIONS);
 
 /** Bucket key for a call: the action, or its `:unfiltered` bucket when it qualifies. */
 export function bucketKey(action: string, unfilteredUnpaginated: boolean): string {
@@ -77,7 +77,7 @@ export class Throttle {
     const o = this.profile.overrides;
     if (o && Object.hasOwn(o, key)) return o[key] ?? null;
     if (this.profile.base === 'off') return null;
-    return AWS_BUCKETS[key] ?? GENERIC_MUTATING_BUCKET;
+    return AWS_BUCKETS[key] ?? OTHER_MUTATING_BUCKET;
   }
 
   /** Takes one token from the bucket; false when the call must be refused. */

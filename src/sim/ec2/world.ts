@@ -3,11 +3,10 @@
 // turns requests into calls here and errors thrown here (Ec2Error) into EC2's XML errors. Time is
 // injected; pending transitions (attaching → attached, detaching → detached) complete lazily on the
 // next access after their deadline, so the world needs no timers.
-import type { InstanceLimitsEntry } from '../../domain/instance-limits.js';
 import { EniIndex } from './eni-index.js';
 import { Ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
 import { IdFactory } from './ids.js';
-import { instanceTypeCatalog, slotsOnCard, type InstanceTypeInfo } from './instance-types.js';
+import { instanceTypeCatalog, slotsOnCard, type InstanceTypeEntry, type InstanceTypeInfo } from './instance-types.js';
 import { TrunkAssociations } from './trunk-associations.js';
 import { Network } from './network.js';
 import { checkId, MAX_TAGS_PER_RESOURCE, notFound, tagLimit, tagMap, validateTags, type ResourcePrefix, type TagInputs } from './world-errors.js';
@@ -38,7 +37,7 @@ export interface WorldOptions {
   now: () => number;
   idSeed?: number;
   /** Instance types added to (or replacing) the shipped catalog. */
-  instanceTypes?: ReadonlyMap<string, InstanceLimitsEntry>;
+  instanceTypes?: ReadonlyMap<string, InstanceTypeEntry>;
 }
 
 export interface CreateEniInput {

@@ -3,9 +3,9 @@
 import { request as httpsRequest } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { matchesLabelSelector, type LabelSelector } from '../../domain/label-selector.js';
 import type { UserInfo } from './auth.js';
 import { KubeError, internalError } from './errors.js';
+import { parseLabelSelector, type LabelSelector } from './label-selector.js';
 import type { JsonObject, KubeObject } from './objects.js';
 import { isObject } from './objects.js';
 import { applyJsonPatch } from './patch.js';
@@ -62,6 +62,16 @@ export function ruleMatches(hook: Webhook, a: AdmissionAttributes): boolean {
       resourceMatches(r.resources, a.def.plural, a.subresource) &&
       (r.scope === undefined || r.scope === '*' || (r.scope === 'Cluster' ? clusterScoped : !clusterScoped)),
   );
+}
+
+/**
+ * Evaluate one of a webhook's selectors. A selector that does not parse fails the request with an
+ * internal error, as kube-apiserver's namespace/object matchers do.
+ */
+function matchesLabelSelector(selector: LabelSelector, labels: Record<string, string>): boolean {
+  const parsed = parseLabelSelector(selector);
+  if (!parsed.ok) throw internalError(parsed.error);
+  return parsed.matches(labels);
 }
 
 export function selectorsMatch(hook: Webhook, a: AdmissionAttributes): boolean {

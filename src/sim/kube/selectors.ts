@@ -15,6 +15,11 @@ interface Requirement {
 const KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE_RE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
+/** A label key as Kubernetes accepts it: optional DNS-subdomain prefix and `/`, then a name part. */
+export const isLabelKey = (k: string): boolean => KEY_RE.test(k) && k.length <= 317;
+/** A label value as Kubernetes accepts it: empty, or up to 63 alphanumerics, `-`, `_`, `.`. */
+export const isLabelValue = (v: string): boolean => VALUE_RE.test(v) && v.length <= 63;
+
 /** Splits on commas that are not inside parentheses. */
 function splitTopLevel(s: string): string[] {
   const parts: string[] = [];

@@ -21,7 +21,7 @@ import {
   TAG_INSTANCE_ID,
   TRUNK_ENI_DESCRIPTION,
 } from '../../apis/constants.js';
-import { decodePodEniAnnotation } from '../../domain/pod-eni-annotation.js';
+import { readPodEniAnnotation } from './pod-eni-reader.js';
 import { makeSandboxEc2Client } from './ec2-client.js';
 import type { Sandbox } from './sandbox.js';
 
@@ -113,7 +113,7 @@ export async function runDemo(sandbox: Sandbox, opts: DemoOptions): Promise<void
       return p.metadata?.annotations?.[ANNOTATION_POD_ENI] && p.status?.phase === 'Running' ? p : undefined;
     });
     const raw = pod.metadata?.annotations?.[ANNOTATION_POD_ENI] ?? '';
-    const decoded = decodePodEniAnnotation(raw);
+    const decoded = readPodEniAnnotation(raw);
     const entry = decoded.ok ? decoded.value[0] : undefined;
     print(`4. Scheduled on ${pod.spec?.nodeName}; the controller created a branch ENI and annotated the pod:`);
     print(`   Annotations: ${ANNOTATION_POD_ENI}: ${raw}`);

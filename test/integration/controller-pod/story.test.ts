@@ -158,6 +158,7 @@ spec:
     const association = env.sandbox.ec2.world.listTrunkAssociations().find((a) => a.branchInterfaceId === eni.networkInterfaceId);
     expect(entry).toEqual({ eniId: eni.networkInterfaceId, ifAddress: mac, privateIp: eni.privateIpAddress, vlanId: 1, subnetCidr: subnet.cidrBlock, associationID: association?.associationId });
     expect(entry.associationID).toMatch(/^trunk-assoc-/);
+    expect(Object.keys(entry)).toEqual(['eniId', 'ifAddress', 'privateIp', 'vlanId', 'subnetCidr', 'associationID']);
     expect(pod.status?.podIP).toBe(entry.privateIp);
     // The branch ENI: the policy's groups, the trunk's subnet, associated on VLAN 1, tagged.
     expect(eni.groups).toEqual([sg]);

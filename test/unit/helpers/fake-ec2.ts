@@ -212,6 +212,7 @@ export class FakeEc2 implements Ec2Api {
     const AttachmentId = this.id('eni-attach');
     eni.Attachment = { AttachmentId, InstanceId: input.InstanceId, DeviceIndex: input.DeviceIndex, NetworkCardIndex: input.NetworkCardIndex ?? 0, Status: this.attachStatus, DeleteOnTermination: false };
     eni.Status = 'in-use';
+    this.leave('AttachNetworkInterface');
     return { AttachmentId };
   }
 

@@ -161,6 +161,28 @@ describe('registerWebhooks: create or update', () => {
     );
   });
 
+  it('retries a transient failure (socket hang up, 503) with backoff instead of failing (issue 10)', async () => {
+    const fake = fakeAdmissionApi();
+    const failures: Error[] = [new Error('socket hang up'), new ApiException(503, 'unavailable', JSON.stringify({ kind: 'Status', reason: 'ServiceUnavailable', message: 'try later' }), {})];
+    const api = {
+      ...fake.api,
+      readMutatingWebhookConfiguration: (a: { name: string }) => {
+        const f = failures.shift();
+        return f ? Promise.reject(f) : fake.api.readMutatingWebhookConfiguration(a);
+      },
+    } as unknown as AdmissionregistrationV1Api;
+    await registerWebhooks(api, { caPem: CA, target: { url: 'https://127.0.0.1:1' } }, undefined, { baseMs: 1 });
+    expect(fake.store.size).toBe(2);
+  });
+
+  it('gives up after the transient tries, naming the cause', async () => {
+    const fake = fakeAdmissionApi();
+    const api = { ...fake.api, readMutatingWebhookConfiguration: () => Promise.reject(new Error('socket hang up')) } as unknown as AdmissionregistrationV1Api;
+    await expect(registerWebhooks(api, { caPem: CA, target: { url: 'https://127.0.0.1:1' } }, undefined, { attempts: 3, baseMs: 1 })).rejects.toThrow(
+      'cannot register webhook configuration vpc-resource-mutating-webhook: socket hang up',
+    );
+  });
+
   it('unregister deletes both and tolerates their absence', async () => {
     const fake = fakeAdmissionApi();
     await registerWebhooks(fake.api, { caPem: CA, target: { url: 'https://127.0.0.1:1' } });

@@ -5,6 +5,7 @@ import { RESOURCE_POD_ENI } from '../../../../src/apis/constants.js';
 import type { SecurityGroupPolicyObject } from '../../../../src/controllers/informers.js';
 import { BranchReleaser } from '../../../../src/controllers/pod/branch-releaser.js';
 import { CapacityWaiters } from '../../../../src/controllers/pod/capacity-waiters.js';
+import { DeleteGuard } from '../../../../src/controllers/pod/delete-guard.js';
 import type { PodSideMetrics } from '../../../../src/controllers/pod/metrics.js';
 import { NodeStates } from '../../../../src/controllers/pod/node-states.js';
 import { TrunkBranchSource } from '../../../../src/controllers/pod/branch-snapshot.js';
@@ -87,19 +88,24 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     warmExpired: () => metricCalls.push('warmExpired'),
     warm: () => undefined,
     groupsUpdated: (result) => metricCalls.push(`groupsUpdated:${result}`),
+    deleteRefused: (reason, path) => metricCalls.push(`deleteRefused:${reason}:${path}`),
+    repaired: (problem) => metricCalls.push(`repaired:${problem}`),
   };
   const book = new BranchBook();
   const capacity = new CapacityWaiters();
   const logger = silentLogger();
   const key = (p: V1Pod): string => `${p.metadata?.namespace}/${p.metadata?.name}`;
+  const readPod = (namespace: string, name: string): Promise<V1Pod> => {
+    const p = apiPods.get(`${namespace}/${name}`) ?? pods.get(`${namespace}/${name}`);
+    if (p instanceof Error) return Promise.reject(p);
+    return p ? Promise.resolve(p) : Promise.reject(apiError(404, 'NotFound'));
+  };
+  const guard = new DeleteGuard({ ec2, clusterName: 'c1', readPod, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: silentLogger() });
   const releaser = new BranchReleaser({
     ec2,
     book,
-    readPod: (namespace, name) => {
-      const p = apiPods.get(`${namespace}/${name}`) ?? pods.get(`${namespace}/${name}`);
-      if (p instanceof Error) return Promise.reject(p);
-      return p ? Promise.resolve(p) : Promise.reject(apiError(404, 'NotFound'));
-    },
+    guard,
+    readPod,
     cooldownSeconds: () => 30,
     // Warm reuse is off here: these tests cover the cooldown-then-delete path.
     warmSeconds: () => 0,
@@ -149,6 +155,7 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     logger,
     now,
     capacityRecheckMs: 7_000,
+    guard,
     ...(opts.startedAt !== undefined ? { startedAt: opts.startedAt } : {}),
     reuseOn: () => false,
     reuseWaitMs: () => 0,
@@ -169,6 +176,9 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     apiPods,
     metricCalls,
     capacity,
+    guard,
+    nodeStates,
+    readPod,
     reconciler,
     releaser,
     add(p: V1Pod): string {
