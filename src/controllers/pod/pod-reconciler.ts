@@ -25,7 +25,7 @@ import {
   messageResourceAllocated,
   messageSecurityGroupRequested,
 } from '../../apis/constants.js';
-import { podFacts } from '../../apis/kube-facts.js';
+import { podFacts } from '../kube-facts.js';
 import { CONFIG_KEY_ACCOUNT_SHARE } from '../../aws/pacing-config.js';
 import { groupSetKey, type BranchRecord, type NodeBranchState, type PodRef } from '../../domain/branch-state.js';
 import { encodePodEniAnnotation, type PodEniEntry } from '../../domain/pod-eni-annotation.js';

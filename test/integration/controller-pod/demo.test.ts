@@ -1,7 +1,7 @@
 // `npm start` tells the contract §1 story: the demo run in-process against a sandbox with the real
 // controller, checking that each step it prints happened.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxControllerStarter } from '../../../src/controllers/controller.js';
+import { sandboxControllerStarter } from '../../../src/cli/sandbox-controller.js';
 import { runDemo } from '../../../src/sim/sandbox/demo.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
 
@@ -21,7 +21,7 @@ describe('the npm start demo', () => {
     expect(text).toMatch(/m5\.large {2}trunk eni-[0-9a-f]+ {2}capacity vpc\.amazonaws\.com\/pod-eni: 9/);
     expect(text).toContain('Limits:   vpc.amazonaws.com/pod-eni: 1');
     expect(text).toContain('Requests: vpc.amazonaws.com/pod-eni: 1');
-    expect(text).toMatch(/Annotations: vpc\.amazonaws\.com\/pod-eni: \[\{"eniId":"eni-[0-9a-f]+","ifAddress":"[0-9a-f:]+","privateIp":"[\d.]+","vlanId":1,"subnetCidr":"[\d./]+"\}\]/);
+    expect(text).toMatch(/Annotations: vpc\.amazonaws\.com\/pod-eni: \[\{"eniId":"eni-[0-9a-f]+","ifAddress":"[0-9a-f:]+","privateIp":"[\d.]+","vlanId":1,"subnetCidr":"[\d./]+","associationID":"[\w-]+"\}\]/);
     expect(text).toMatch(/SecurityGroupRequested\s+vpc-resource-controller\s+Pod will get the following Security Groups \[sg-[0-9a-f]+\]/);
     expect(text).toMatch(/ResourceAllocated\s+vpc-resource-controller\s+Allocated \[/);
     expect(text).toContain('Branch ENI cool down period has been updated to 1s');

@@ -121,11 +121,12 @@ describe('admission webhooks', () => {
   });
 
   it('returns the denying webhook message as kube-apiserver words it', async () => {
-    const res = await rawClient(kube, 'awsNode')('POST', '/api/v1/namespaces/default/pods', pod('denied', 'deny'));
+    // As the scheduler identity: any identity allowed to create pods gets to admission (aws-node is not: its ClusterRole has no pod create).
+    const res = await rawClient(kube, 'scheduler')('POST', '/api/v1/namespaces/default/pods', pod('denied', 'deny'));
     expect(res.status).toBe(403);
     expect(res.json.message).toBe('admission webhook "deny.test.io" denied the request: no pods with deny=yes here');
     expect((await rawClient(kube)('GET', '/api/v1/namespaces/default/pods/denied')).status).toBe(404);
-    expect(reviews.filter((r) => r.path === '/deny').at(-1)!.request.userInfo.username).toBe('system:serviceaccount:kube-system:aws-node');
+    expect(reviews.filter((r) => r.path === '/deny').at(-1)!.request.userInfo.username).toBe('system:kube-scheduler');
   });
 
   it('fails closed with failurePolicy Fail and open with Ignore when the webhook is unreachable', async () => {
