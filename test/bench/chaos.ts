@@ -177,6 +177,7 @@ export async function main(argv: string[]): Promise<void> {
     let nextCut = Date.now() + o.cutEveryS * 1000;
     let nextSample = Date.now() + 3_000;
     const maxPods = o.nodes * 6;
+    let restarting: Promise<void> | undefined;
     while (Date.now() < endAt) {
       const pods = (await core.listNamespacedPod({ namespace: NS })).items.filter((p) => !p.metadata?.deletionTimestamp);
       const dice = random();
@@ -210,11 +211,19 @@ export async function main(argv: string[]): Promise<void> {
       } catch {
         // a name taken or already gone in the churn: the next step goes on
       }
-      if (Date.now() >= nextKill) {
-        await proc.kill();
-        life.kills++;
-        proc = await start();
-        nextKill = Date.now() + o.killEveryS * 1000;
+      if (Date.now() >= nextKill && !restarting) {
+        // In the background: the churn goes on while the controller is down and starting up.
+        const dead = proc;
+        restarting = (async () => {
+          await dead?.kill();
+          life.kills++;
+          proc = undefined;
+          proc = await start();
+        })().finally(() => {
+          restarting = undefined;
+          nextKill = Date.now() + o.killEveryS * 1000;
+        });
+        nextKill = Infinity;
       }
       if (Date.now() >= nextCut) {
         cutter.cutAll();
@@ -228,6 +237,7 @@ export async function main(argv: string[]): Promise<void> {
     }
 
     // ---- convergence: no more faults, kills or cuts; wait out the cooldown, then the final check
+    await restarting;
     proxy.enabled = false;
     const settleBy = Date.now() + (COOLDOWN_S + 60) * 1000;
     for (;;) {

@@ -8,7 +8,7 @@ import type { BranchBook } from '../../domain/branch-book.js';
 import type { BranchRecord, NodeBranchState, PodRef } from '../../domain/branch-state.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import { generationFor, saveAttempt } from './attempts.js';
-import { checkBranch } from './branch-check.js';
+import { checkBranchSettled } from './branch-check.js';
 import { associatePurpose, BranchCreateError, createBranch } from './branch-eni-ops.js';
 import type { BranchReleaser } from './branch-releaser.js';
 import type { DeleteGuard } from './delete-guard.js';
@@ -32,6 +32,8 @@ export interface AllocationDeps {
   now(): number;
   /** Asked before a rollback destroys an ENI (delete-guard.ts). */
   guard?: Pick<DeleteGuard, 'verdict'>;
+  /** How long a check after a possible replay waits before it believes a bad finding (EC2 reads lag). Default 1 s. */
+  settleMs?: number;
   /** This process's epoch for association tokens (attempts.ts). */
   tokenEpoch?: string;
   /** Write the pod's ClientToken attempt (attempts.ts); rejects when the API server refuses. */
@@ -162,7 +164,7 @@ export async function finishAssociations(deps: AllocationDeps, t: AllocationTarg
         { priority: 'pod-start', purpose: associatePurpose(deps.clusterName, r.eniId, trunk.trunkEniId, r.vlanId, assocAttempt(deps, generation)) },
       );
       // An adopted ENI's association may be a replay of one a rollback dissolved: confirm it.
-      const check = await checkBranch(deps.ec2, r.eniId, trunk.trunkEniId, r.vlanId);
+      const check = await checkBranchSettled(deps.ec2, r.eniId, trunk.trunkEniId, r.vlanId, deps.settleMs);
       if (check.kind !== 'ok') throw new Error(`EC2 reported branch ENI ${r.eniId} associated with trunk ${trunk.trunkEniId} on VLAN ${r.vlanId}, but it is ${check.kind === 'gone' ? 'gone' : 'not associated there'}`);
       r.associationId = check.associationId ?? assoc.AssociationId;
       if (r.associationId) state.setAssociation(r.eniId, r.associationId);
@@ -180,7 +182,7 @@ export async function finishAssociations(deps: AllocationDeps, t: AllocationTarg
  * retires the token (the VLAN was never used), anything else is released and made anew.
  */
 async function confirmCreated(deps: AllocationDeps, trunkEniId: string, eniId: string, vlanId: number): Promise<void> {
-  const check = await checkBranch(deps.ec2, eniId, trunkEniId, vlanId).catch((err: unknown) => {
+  const check = await checkBranchSettled(deps.ec2, eniId, trunkEniId, vlanId, deps.settleMs).catch((err: unknown) => {
     throw new BranchCreateError('associate', err, eniId, true, false);
   });
   if (check.kind === 'ok') return;

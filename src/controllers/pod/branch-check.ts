@@ -38,3 +38,16 @@ export async function checkBranch(ec2: Ec2Api, eniId: string, trunkEniId: string
     },
   };
 }
+
+/**
+ * checkBranch, looked at once more after `settleMs` when it is not ok: EC2's reads are eventually
+ * consistent, and an ENI or association made a moment ago may not show yet. Only a finding that
+ * stays is acted on.
+ */
+export async function checkBranchSettled(ec2: Ec2Api, eniId: string, trunkEniId: string, vlanId: number, settleMs = 1_000): Promise<BranchCheck> {
+  const first = await checkBranch(ec2, eniId, trunkEniId, vlanId);
+  if (first.kind === 'ok' || settleMs <= 0) return first;
+  await new Promise((r) => setTimeout(r, settleMs));
+  return checkBranch(ec2, eniId, trunkEniId, vlanId);
+}
+

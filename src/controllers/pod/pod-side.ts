@@ -191,7 +191,11 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     // create + associate calls, and the first pod on each node does not wait for the describes.
     // (Only with a synced pod cache: the rebuild reads annotations from it.)
     if (informers.pods.hasSynced()) rebuildEarly(info);
+    // A node's trunk published (after a restart most are published after the first repair pass ran):
+    // check its annotated pods soon, in one pass for every trunk published meanwhile.
+    if (event === 'ready' && !repairSoon) repairSoon = setTimeout(() => ((repairSoon = undefined), repairLogged()), 2_000).unref();
   });
+  let repairSoon: NodeJS.Timeout | undefined;
   const rebuildEarly = (info: TrunkInfo): void => {
     void nodeStates.stateFor(info).catch((err: unknown) => log.debug({ err, node: info.nodeName }, 'early branch-state rebuild failed; the first pod retries it'));
   };
@@ -272,6 +276,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       stopped = true;
       if (gcTimer) clearInterval(gcTimer);
       if (repairTimer) clearInterval(repairTimer);
+      if (repairSoon) clearTimeout(repairSoon);
       await Promise.all([podQueue.shutdown(), releaseQueue.shutdown(), config.stop()]);
       await Promise.all([warmTagger.stop(), coolingTagger.stop()]);
       await gcRunning?.catch(() => 0);

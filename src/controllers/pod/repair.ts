@@ -32,7 +32,7 @@ import { objectKey } from '../../kube/informer.js';
 import type { Logger } from '../../observability/logger.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import { ANNOTATION_BRANCH_ATTEMPT, attemptOf, wantedAttempt } from './attempts.js';
-import { checkBranch } from './branch-check.js';
+import { checkBranchSettled } from './branch-check.js';
 import { associatePurpose, TRUNK_ASSOCIATIONS_PAGE } from './branch-eni-ops.js';
 import type { BranchReleaser } from './branch-releaser.js';
 import type { PodMemos } from './pod-memos.js';
@@ -61,6 +61,8 @@ export interface RepairDeps {
   enqueuePod(key: string): void;
   events: Pick<EventRecorder, 'warning' | 'normal'>;
   repaired(problem: RepairProblem): void;
+  /** How long a bad finding is given to settle before it is acted on (EC2 reads lag). Default 1 s. */
+  settleMs?: number;
   now(): number;
   logger: Logger;
 }
@@ -165,7 +167,7 @@ async function repairOne(deps: RepairDeps, f: Finding): Promise<boolean> {
     deps.logger.warn({ pod: key, eniId: entry.eniId, groups: want }, 'repair: branch ENI groups set back');
     return true;
   }
-  const check = await checkBranch(deps.ec2, entry.eniId, trunk.trunkEniId, entry.vlanId);
+  const check = await checkBranchSettled(deps.ec2, entry.eniId, trunk.trunkEniId, entry.vlanId, deps.settleMs);
   if (check.kind === 'ok') return false;
   if (check.kind === 'unassociated' && !check.elsewhere && f.problem === 'unassociated') {
     const a = await deps.ec2.associateTrunkInterface(

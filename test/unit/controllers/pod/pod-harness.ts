@@ -155,6 +155,8 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     logger,
     now,
     capacityRecheckMs: 7_000,
+    // No waiting for EC2's reads to settle: the fake is consistent at once.
+    settleMs: 0,
     guard,
     ...(opts.startedAt !== undefined ? { startedAt: opts.startedAt } : {}),
     reuseOn: () => false,

@@ -42,6 +42,7 @@ function repairDeps(h: Harness): RepairDeps & { repairs: string[] } {
       warning: (_t, reason, message) => h.events.push({ type: 'Warning', reason, message }),
     },
     repaired: (p) => repairs.push(p),
+    settleMs: 0,
     now: () => 5_000_000,
     logger: silentLogger(),
   };

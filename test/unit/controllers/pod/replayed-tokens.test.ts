@@ -132,3 +132,17 @@ describe('replayed ClientTokens after a restart (issue 10)', () => {
     expect(await checkBranch(ec2, 'eni-nope', 'eni-trunk', 3)).toEqual({ kind: 'gone' });
   });
 });
+
+describe('checkBranchSettled', () => {
+  it('believes a bad finding only when it stays: an ENI that shows up a moment later is ok', async () => {
+    const { checkBranchSettled } = await import('../../../../src/controllers/pod/branch-check.js');
+    const ec2 = new FakeEc2().addSubnet('subnet-1', '10.0.0.0/19');
+    ec2.enis.set('eni-trunk', { NetworkInterfaceId: 'eni-trunk', InterfaceType: 'trunk', SubnetId: 'subnet-1', TagSet: [] });
+    const eni = await ec2.createNetworkInterface({ SubnetId: 'subnet-1' }, { priority: 'pod-start', purpose: ['late'] });
+    const id = eni.NetworkInterfaceId as string;
+    // Not yet associated when first looked at; associated before the second look.
+    setTimeout(() => void ec2.associateTrunkInterface({ BranchInterfaceId: id, TrunkInterfaceId: 'eni-trunk', VlanId: 2 }, { priority: 'pod-start' }), 5);
+    expect(await checkBranchSettled(ec2, id, 'eni-trunk', 2, 50)).toMatchObject({ kind: 'ok' });
+    expect(await checkBranchSettled(ec2, 'eni-gone', 'eni-trunk', 2, 1)).toEqual({ kind: 'gone' });
+  });
+});
