@@ -179,7 +179,7 @@ spec:
     const described = env.sandbox.ec2.world.getEni(eni.networkInterfaceId);
     expect(described?.description).toBe(BRANCH_ENI_DESCRIPTION);
 
-    const raw = pod.metadata?.annotations?.['vpc.amazonaws.com/pod-eni'];
+    const raw = pod.metadata?.annotations?.['vpc.amazonaws.com/pod-eni'] ?? '';
     const events = await waitFor(
       async () => {
         const evs = await podEvents(env, 'default', 'aws-cli');
