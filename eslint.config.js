@@ -3,6 +3,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const SIM_IMPORTS = {
+  group: ['**/sim', '**/sim/**'],
+  message: 'Only src/sim and src/cli import the simulators (src/sim); the product must not know them (docs/architecture.md).',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/bench/results/**'] },
   js.configs.recommended,
@@ -25,6 +30,30 @@ export default tseslint.config(
   {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  // The product/simulator line (docs/architecture.md): the product does not know the simulators.
+  // Only the CLI (which wires the sandbox to the real controller) and the simulators themselves
+  // import src/sim; tests may. The rule for what src/sim may import is a separate block.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/sim/**', 'src/cli/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [SIM_IMPORTS] }] },
+  },
+  // API types and parsing (src/apis) are the bottom room: they import no domain logic. ESLint keeps
+  // only the last block's options for a rule, so this one repeats the simulator line.
+  {
+    files: ['src/apis/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            SIM_IMPORTS,
+            { group: ['**/domain', '**/domain/**'], message: 'src/apis imports nothing from src/domain: move what both need into src/apis (docs/architecture.md).' },
+          ],
+        },
+      ],
+    },
   },
   // The simulators model the real EC2, kube-apiserver and aws-node, never the controller: they
   // keep their own facts and code (docs/sandbox.md, "Own facts"), so a controller mistake shows

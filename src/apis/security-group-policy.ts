@@ -2,10 +2,9 @@
 // The CRD schema rejects most bad input at apply time, but policies also reach us from caches
 // of clusters whose CRD is older or looser, so every consumer parses before trusting one.
 import { z } from 'zod';
-import { labelSelectorErrors, type LabelSelector } from '../domain/label-selector.js';
 import { MAX_SECURITY_GROUPS_PER_INTERFACE, SGP_GROUP, SGP_KIND, SGP_VERSION } from './constants.js';
 import { isSecurityGroupId, securityGroupIdProblem } from './ids.js';
-import { labelSelectorSchema } from './label-selector-schema.js';
+import { labelSelectorErrors, labelSelectorSchema, type LabelSelector } from './label-selector-schema.js';
 import { objectMetaSchema, optional, type ObjectMeta } from './object-meta.js';
 import { typeMetaErrors, zodErrors, type ParseResult } from './parse-result.js';
 

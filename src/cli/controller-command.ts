@@ -54,6 +54,8 @@ export interface ControllerFlags extends PacingFlags {
   releaseWorkers?: string;
   gcIntervalSeconds?: string;
   repairIntervalSeconds?: string;
+  watchStaleTimeout?: string;
+  informerRelistInterval?: string;
 }
 
 /** `host:port`, `:port` or `port`; port 0 = ephemeral. */
@@ -170,6 +172,10 @@ export function controllerOptionsFromFlags(flags: ControllerFlags, env: NodeJS.P
       ...(flags.gcIntervalSeconds !== undefined ? { gcIntervalMs: intIn('--gc-interval-seconds', flags.gcIntervalSeconds, 0, 86_400) * 1000 } : {}),
       ...(flags.repairIntervalSeconds !== undefined ? { repairIntervalMs: intIn('--repair-interval-seconds', flags.repairIntervalSeconds, 0, 86_400) * 1000 } : {}),
     },
+    informers: {
+      ...(flags.watchStaleTimeout !== undefined ? { watchStaleMs: intIn('--watch-stale-timeout', flags.watchStaleTimeout, 0, 86_400) * 1000 } : {}),
+      ...(flags.informerRelistInterval !== undefined ? { relistIntervalMs: intIn('--informer-relist-interval', flags.informerRelistInterval, 0, 86_400) * 1000 } : {}),
+    },
   };
 }
 
@@ -222,6 +228,8 @@ export function registerControllerCommand(parent: Command): void {
     .option('--release-workers <n>', 'branch ENI releases at once (default 8)')
     .option('--gc-interval-seconds <s>', 'period of the pass that deletes owned branch ENIs whose pod is gone (default 300; 0 = off)')
     .option('--repair-interval-seconds <s>', 'period of the pass that checks every annotated pod\'s branch ENI against EC2 and repairs it; it also runs at start (default 120; 0 = only at start)')
+    .option('--watch-stale-timeout <seconds>', 'restart a watch that delivered nothing, not even a bookmark (about one a minute), for this long (default 150; 0 = off)')
+    .option('--informer-relist-interval <seconds>', 'relist every watched resource this often and repair what a watch missed (default 300; 0 = off)')
     .option('--ec2-account-share <fraction>', "share (0,1] of each EC2 API bucket this controller may use")
     .option('--ec2-rate <Action=perSecond>', 'EC2 calls per second for one action (repeatable)', collect)
     .option('--ec2-burst <Action=tokens>', 'burst for one action (repeatable)', collect)

@@ -7,7 +7,7 @@ import { logFormatOf, logFormatOption } from './log-options.js';
 import { loadSandboxConfigFile, parseNodesSpec, parseSecurityGroupList, resolveSettings, type SandboxSettings } from '../sim/sandbox/config.js';
 import { runDemo } from '../sim/sandbox/demo.js';
 import { startSandbox, type ControllerStarter } from '../sim/sandbox/sandbox.js';
-import { sandboxControllerStarter } from '../controllers/controller.js';
+import { sandboxControllerStarter } from './sandbox-controller.js';
 import { parseAddress } from './controller-command.js';
 import { UsageError } from './exit-codes.js';
 

@@ -9,7 +9,8 @@
 //   await c.stop();
 //
 // Nothing here decides anything about nodes or pods; it only wires. The CLI (controller-command.ts)
-// and the sandbox (a ControllerStarter) are its two callers.
+// and the sandbox (through src/cli/sandbox-controller.ts) are its two callers; nothing here knows
+// the simulators.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -26,7 +27,7 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import { startHealthServer, type HealthServer } from '../observability/health-server.js';
 import { createMetricsRegistry, type Registry } from '../observability/metrics.js';
 import type { ControllerContext, ControllerSettings } from './context.js';
-import { allInformers, createInformers } from './informers.js';
+import { allInformers, createInformers, type InformerLiveness } from './informers.js';
 import { startNodeSide, type NodeSide, type NodeSideOptions } from './node/node-side.js';
 import { startPodSide, type PodSide, type PodSideOptions } from './pod/pod-side.js';
 import { SecurityGroupCatalog } from './policy/group-catalog.js';
@@ -35,7 +36,6 @@ import { Ec2Condition } from './ec2-condition.js';
 import { runStartupChecks } from './startup-checks.js';
 import { TrunkRegistry } from './trunk-registry.js';
 import { startWebhooksPart, type WebhooksPartOptions } from './webhooks-part.js';
-import type { ControllerStarter } from '../sim/sandbox/sandbox.js';
 import { CONTROLLER_VERSION } from '../version.js';
 
 export interface Ec2Options {
@@ -83,6 +83,8 @@ export interface StartControllerOptions {
   syncTimeoutMs?: number;
   /** Informers list this many objects a page (limit/continue). Default 500. */
   listPageSize?: number;
+  /** Restart a watch silent this long (default 150 s) and relist this often (default 300 s); 0 = off. */
+  informers?: InformerLiveness;
 }
 
 export interface RunningController {
@@ -158,7 +160,14 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     log.warn({ err }, 'startup checks could not run');
   });
   const events = new EventRecorder({ core: kube.core, logger, registry, instance: hostname() });
-  const informers = createInformers({ kc: opts.kubeConfig, clients: kube, registry, logger, ...(opts.listPageSize ? { pageSize: opts.listPageSize } : {}) });
+  const informers = createInformers({
+    kc: opts.kubeConfig,
+    clients: kube,
+    registry,
+    logger,
+    ...(opts.listPageSize ? { pageSize: opts.listPageSize } : {}),
+    ...(opts.informers ? { liveness: opts.informers } : {}),
+  });
   const trunks = new TrunkRegistry();
   const groupCatalog = new SecurityGroupCatalog({
     ec2,
@@ -304,37 +313,5 @@ export async function startController(opts: StartControllerOptions): Promise<Run
       await health?.close();
       log.info('controller stopped');
     },
-  };
-}
-
-/** Static credentials the sandbox's local EC2 accepts (it does not check signatures). */
-const SANDBOX_CREDENTIALS = { accessKeyId: 'AKIASANDBOX', secretAccessKey: 'sandbox' };
-
-/**
- * A ControllerStarter for the sandbox: the real controller with the controller identity's
- * kubeconfig and the local EC2. `extra` adjusts it (tests: fast attach polling, webhooks off…).
- */
-export function sandboxControllerStarter(
-  extra: Partial<Omit<StartControllerOptions, 'kubeConfig' | 'settings'>> & { settings?: Partial<ControllerSettings> } = {},
-): ControllerStarter {
-  return async (env) => {
-    const c = await startController({
-      health: false,
-      webhooks: { selfRegister: true },
-      ...extra,
-      settings: {
-        clusterName: env.clusterName,
-        region: env.region,
-        vpcId: env.vpcId,
-        customNetworking: env.customNetworking,
-        ...(env.eniConfigLabelKey ? { eniConfigLabelKey: env.eniConfigLabelKey } : {}),
-        ...extra.settings,
-      },
-      kubeConfig: env.kubeConfig,
-      // Pace to the sandbox's clock: at --time-scale X its EC2 refills X times faster.
-      ec2: { region: env.region, endpoint: env.ec2Endpoint, credentials: SANDBOX_CREDENTIALS, pacing: { ...defaultPacingConfig(), timeScale: env.timeScale ?? 1 }, ...extra.ec2 },
-      logger: extra.logger ?? env.logger,
-    });
-    return { stop: () => c.stop(), controller: c };
   };
 }

@@ -47,10 +47,16 @@ export const POD_INDEX_UID = 'uid';
 export const POD_INDEX_NAMESPACE = 'namespace';
 export const SGP_INDEX_NAMESPACE = 'namespace';
 
-export function createInformers(deps: { kc: KubeConfig; clients: KubeClients; registry: Registry; logger: Logger; pageSize?: number }): ControllerInformers {
+/** How informers notice a silent watch and repair missed events (SupervisedInformer's defaults when unset). */
+export interface InformerLiveness {
+  watchStaleMs?: number;
+  relistIntervalMs?: number;
+}
+
+export function createInformers(deps: { kc: KubeConfig; clients: KubeClients; registry: Registry; logger: Logger; pageSize?: number; liveness?: InformerLiveness }): ControllerInformers {
   const { kc, clients, registry, logger } = deps;
   const pageSize = deps.pageSize ?? LIST_PAGE_SIZE;
-  const common = { kc, registry, logger };
+  const common = { kc, registry, logger, ...deps.liveness };
   const asList = <T extends KubernetesObject>(p: Promise<unknown>): Promise<KubernetesListObject<T>> =>
     p as Promise<KubernetesListObject<T>>;
   return {

@@ -8,6 +8,13 @@
 // (ReportingWatch) rather than as an unhandled rejection, and keeps its own cache with secondary
 // indexes.
 //
+// A watch can also go silent without any error (a half-open TCP connection: the server's writes
+// never arrive, the client never hears the end). The watch asks for bookmarks (kube-apiserver
+// sends one about every minute), so a watch that delivers nothing at all for `watchStaleMs` is
+// restarted from its last resourceVersion; and a periodic relist (`relistIntervalMs`) compares
+// a consistent list with the cache by resourceVersion and repairs what any watch missed, calling
+// handlers only for the objects that differ.
+//
 //   const pods = new SupervisedInformer<V1Pod>({
 //     name: 'pods', kc, path: '/api/v1/pods', fieldSelector: 'spec.nodeName!=',
 //     list: (q) => kube.core.listPodForAllNamespaces(q),
@@ -24,8 +31,9 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
-import { counter, gauge, type Registry } from '../observability/metrics.js';
+import type { Registry } from '../observability/metrics.js';
 import { backoffDelay } from './backoff.js';
+import { makeInformerMetrics, type InformerMetrics } from './informer-metrics.js';
 
 export type ObjectHandler<T> = (obj: T) => void;
 export type UpdateHandler<T> = (obj: T, old: T | undefined) => void;
@@ -45,6 +53,8 @@ export interface InnerInformerArgs<T extends KubernetesObject> {
   fieldSelector?: string;
   /** Applied to every watched object before the inner cache stores it (list items come transformed). */
   transform?: (obj: T) => T;
+  /** Called for everything the watch delivers, bookmarks included (the staleness check's clock). */
+  onWatchActivity?: () => void;
 }
 export type InnerInformerFactory<T extends KubernetesObject> = (args: InnerInformerArgs<T>) => InnerInformer<T>;
 
@@ -85,6 +95,18 @@ export interface SupervisedInformerOptions<T extends KubernetesObject> {
   indexers?: Record<string, (obj: T) => readonly string[]>;
   /** Restart backoff; default 1 s doubling to 60 s, 20 % jitter. */
   backoff?: { baseMs?: number; maxMs?: number; jitter?: number };
+  /**
+   * A watch that delivers nothing (no event, no bookmark) this long is restarted from its last
+   * resourceVersion. Default 150 s with client-node's watch (which asks for bookmarks: about one a
+   * minute from kube-apiserver); with a custom `factory` off unless given. 0 = off.
+   */
+  watchStaleMs?: number;
+  /**
+   * Every this long, list (a consistent read) and repair the cache where it differs from the list
+   * by resourceVersion: what a watch missed is added, updated or deleted, with handlers called only
+   * for those objects. Default 300 s; 0 = off.
+   */
+  relistIntervalMs?: number;
   /** A run without errors this long resets the backoff. Default 60 s. */
   healthyAfterMs?: number;
   /** More than this many (re)connects within `hotLoopWindowMs` counts as an error. Default 10 in 10 s. */
@@ -118,6 +140,7 @@ export class ReportingWatch extends Watch {
   constructor(
     kc: KubeConfig,
     private readonly transform?: (obj: never) => unknown,
+    private readonly onActivity?: () => void,
   ) {
     super(kc);
   }
@@ -129,13 +152,16 @@ export class ReportingWatch extends Watch {
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     const t = this.transform;
+    const seen = this.onActivity;
     // Objects only: ERROR and BOOKMARK events carry a Status or a bare resourceVersion.
-    const cb = t
-      ? (phase: string, apiObj: unknown, watchObj?: unknown): void =>
-          callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? t(apiObj as never) : apiObj, watchObj)
-      : callback;
+    const cb = (phase: string, apiObj: unknown, watchObj?: unknown): void => {
+      seen?.();
+      callback(phase, t && (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') ? t(apiObj as never) : apiObj, watchObj);
+    };
     try {
-      return await super.watch(path, queryParams, cb, done);
+      // Bookmarks keep a quiet watch audibly alive (and its resourceVersion fresh): without them a
+      // silent watch cannot be told from a dead one.
+      return await super.watch(path, { ...queryParams, allowWatchBookmarks: true }, cb, done);
     } catch (err) {
       done(err);
       return new AbortController();
@@ -144,7 +170,7 @@ export class ReportingWatch extends Watch {
 }
 
 export function defaultInformerFactory<T extends KubernetesObject>(kc: KubeConfig): InnerInformerFactory<T> {
-  return (args) => new ListWatch<T>(args.path, new ReportingWatch(kc, args.transform), args.list, false, args.labelSelector, args.fieldSelector);
+  return (args) => new ListWatch<T>(args.path, new ReportingWatch(kc, args.transform, args.onWatchActivity), args.list, false, args.labelSelector, args.fieldSelector);
 }
 
 export class SupervisedInformer<T extends KubernetesObject> {
@@ -167,6 +193,13 @@ export class SupervisedInformer<T extends KubernetesObject> {
   private lastStart = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private connects: number[] = [];
+  private readonly query: ListQuery;
+  private readonly watchStaleMs: number;
+  private lastActivity = 0;
+  private staleTimer: NodeJS.Timeout | undefined;
+  private relistTimer: NodeJS.Timeout | undefined;
+  /** While a relist runs: keys the watch touched meanwhile (newer than the list, left alone). */
+  private touchedDuringRelist: Set<string> | undefined;
 
   constructor(private readonly opts: SupervisedInformerOptions<T>) {
     this.name = opts.name;
@@ -179,6 +212,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
       ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
       ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
     };
+    this.query = query;
+    this.watchStaleMs = opts.watchStaleMs ?? (opts.factory ? 0 : 150_000);
     this.inner = factory({
       path: opts.path,
       list: async () => {
@@ -188,13 +223,17 @@ export class SupervisedInformer<T extends KubernetesObject> {
       },
       ...query,
       ...(opts.transform ? { transform: opts.transform } : {}),
+      onWatchActivity: () => this.heard(),
     });
-    this.inner.on('add', (obj) => this.upsert(obj));
-    this.inner.on('update', (obj) => this.upsert(obj));
-    this.inner.on('delete', (obj) => this.remove(obj));
+    this.inner.on('add', (obj) => this.upsert(this.fromWatch(obj)));
+    this.inner.on('update', (obj) => this.upsert(this.fromWatch(obj)));
+    this.inner.on('delete', (obj) => this.remove(this.fromWatch(obj)));
     this.inner.on('error', (err) => this.onInnerError(err, 'error'));
-    this.inner.on('connect', () => this.onConnect());
-    this.metrics = makeMetrics(opts.registry, opts.name);
+    this.inner.on('connect', () => {
+      this.heard();
+      this.onConnect();
+    });
+    this.metrics = makeInformerMetrics(opts.registry, opts.name);
   }
 
   onAdd(h: ObjectHandler<T>): void {
@@ -260,6 +299,17 @@ export class SupervisedInformer<T extends KubernetesObject> {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    this.heard();
+    if (this.watchStaleMs > 0) {
+      // Look a few times per interval, so a silent watch is restarted within about 1.2 × watchStaleMs.
+      this.staleTimer = setInterval(() => this.checkStale(), Math.max(10, Math.floor(this.watchStaleMs / 5)));
+      this.staleTimer.unref?.();
+    }
+    const relistMs = this.opts.relistIntervalMs ?? 300_000;
+    if (relistMs > 0) {
+      this.relistTimer = setInterval(() => void this.relist(), relistMs);
+      this.relistTimer.unref?.();
+    }
     await this.runInner();
   }
 
@@ -267,6 +317,9 @@ export class SupervisedInformer<T extends KubernetesObject> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    clearInterval(this.staleTimer);
+    clearInterval(this.relistTimer);
+    this.staleTimer = this.relistTimer = undefined;
     try {
       await this.inner.stop();
     } catch (err) {
@@ -312,6 +365,63 @@ export class SupervisedInformer<T extends KubernetesObject> {
       this.metrics.synced(1);
       this.log.debug({ objects: this.cache.size }, 'informer synced');
       for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  /** The watch (or its list) delivered something: it is alive. */
+  private heard(): void {
+    this.lastActivity = this.now();
+  }
+
+  private fromWatch(obj: T): T {
+    this.heard();
+    this.touchedDuringRelist?.add(objectKey(obj));
+    return obj;
+  }
+
+  private checkStale(): void {
+    if (this.stopped || this.restartTimer || this.starting || !this.synced) return;
+    const silentMs = this.now() - this.lastActivity;
+    if (silentMs <= this.watchStaleMs) return;
+    this.heard();
+    // Nothing arrived, not even a bookmark: the connection is presumed dead (half-open). Restart
+    // from the last resourceVersion, as after any watch error.
+    this.onInnerError(new Error(`watch delivered nothing for ${silentMs} ms (expected a bookmark at least every ${this.watchStaleMs} ms)`), 'stale');
+    void this.inner.stop().catch(() => undefined);
+  }
+
+  /**
+   * Compare a fresh list with the cache and repair the differences. The list is a consistent read,
+   * so it is at least as new as every event cached before it started; keys the watch touched while
+   * it ran are newer than the list and left alone.
+   */
+  async relist(): Promise<void> {
+    if (this.stopped || !this.synced || this.touchedDuringRelist) return;
+    const touched = (this.touchedDuringRelist = new Set<string>());
+    try {
+      const list = await this.listAll(this.query);
+      if (this.stopped) return;
+      const listed = new Set<string>();
+      for (const obj of list.items) {
+        const key = objectKey(obj);
+        listed.add(key);
+        if (touched.has(key)) continue;
+        const cached = this.cache.get(key);
+        if (cached && cached.metadata?.resourceVersion === obj.metadata?.resourceVersion) continue;
+        this.metrics.repair(cached ? 'update' : 'add');
+        this.upsert(obj);
+      }
+      const gone = [...this.cache].filter(([key]) => !listed.has(key) && !touched.has(key));
+      for (const [, obj] of gone) {
+        this.metrics.repair('delete');
+        this.remove(obj);
+      }
+      this.metrics.relist('ok');
+    } catch (err) {
+      this.metrics.relist('error');
+      this.log.warn({ err }, 'periodic relist failed; the watch goes on, the next relist tries again');
+    } finally {
+      this.touchedDuringRelist = undefined;
     }
   }
 
@@ -397,30 +507,4 @@ function safeIndex<T>(fn: (obj: T) => readonly string[], obj: T): readonly strin
   } catch {
     return [];
   }
-}
-
-interface InformerMetrics {
-  restart: (reason: string) => void;
-  event: (type: string) => void;
-  handlerError: () => void;
-  synced: (v: number) => void;
-}
-
-function makeMetrics(registry: Registry | undefined, name: string): InformerMetrics {
-  if (!registry) return { restart: () => {}, event: () => {}, handlerError: () => {}, synced: () => {} };
-  const restarts = counter(registry, {
-    name: 'vpcrc_informer_restarts_total',
-    help: 'Informer restarts after an error, by reason',
-    labelNames: ['informer', 'reason'],
-  });
-  const events = counter(registry, { name: 'vpcrc_informer_events_total', help: 'Objects added, updated, deleted', labelNames: ['informer', 'type'] });
-  const handlerErrors = counter(registry, { name: 'vpcrc_informer_handler_errors_total', help: 'Handlers that threw', labelNames: ['informer'] });
-  const synced = gauge(registry, { name: 'vpcrc_informer_synced', help: '1 once the first list is cached', labelNames: ['informer'] });
-  synced.set({ informer: name }, 0);
-  return {
-    restart: (reason) => restarts.inc({ informer: name, reason }),
-    event: (type) => events.inc({ informer: name, type }),
-    handlerError: () => handlerErrors.inc({ informer: name }),
-    synced: (v) => synced.set({ informer: name }, v),
-  };
 }

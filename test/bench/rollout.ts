@@ -37,7 +37,8 @@ import {
   SGP_VERSION,
 } from '../../src/apis/constants.js';
 import { defaultPacingConfig } from '../../src/aws/pacing-config.js';
-import { sandboxControllerStarter, type RunningController } from '../../src/controllers/controller.js';
+import { sandboxControllerStarter } from '../../src/cli/sandbox-controller.js';
+import type { RunningController } from '../../src/controllers/controller.js';
 import { decodePodEniAnnotation } from '../../src/domain/pod-eni-annotation.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { AWS_BUCKETS } from '../../src/sim/ec2/index.js';

@@ -8,7 +8,7 @@ import type { Ec2Api } from '../../aws/ec2-api.js';
 import { isNotFound as isEc2NotFound } from '../../aws/error-classes.js';
 import { cniNodeFeatures } from '../../apis/cninode.js';
 import { REASON_ENICONFIG_NOT_SETTLED } from '../../apis/constants.js';
-import { nodeFacts } from '../../apis/kube-facts.js';
+import { nodeFacts } from '../kube-facts.js';
 import { resolveEniConfig, type EniConfigResolution } from '../../domain/eniconfig-resolution.js';
 import type { LimitsTable } from '../../domain/instance-limits.js';
 import { nodeEligibility } from '../../domain/node-eligibility.js';

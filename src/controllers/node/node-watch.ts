@@ -5,7 +5,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { RESOURCE_POD_ENI } from '../../apis/constants.js';
 import { cniNodeFeatures } from '../../apis/cninode.js';
-import { nodeFacts } from '../../apis/kube-facts.js';
+import { nodeFacts } from '../kube-facts.js';
 import { resolveEniConfig, type EniConfigSettings } from '../../domain/eniconfig-resolution.js';
 import type { CNINodeObject } from '../informers.js';
 

@@ -14,7 +14,7 @@ import {
   SGP_PLURAL,
   SGP_VERSION,
 } from '../../apis/constants.js';
-import { podFacts } from '../../apis/kube-facts.js';
+import { podFacts } from '../kube-facts.js';
 import { parseSecurityGroupPolicy, type SecurityGroupPolicyStatus } from '../../apis/security-group-policy.js';
 import { usesGroupLookup } from '../../domain/policy-groups.js';
 import { CONDITION_READY, desiredPolicyStatus, sameStatus } from '../../domain/policy-status.js';

@@ -37,7 +37,7 @@ import type { Entry } from './store.js';
 import { parseEntry } from './store.js';
 import { decodeKubeProtobuf } from './protobuf.js';
 import { buildTable, type IncludeObject } from './table.js';
-import { startWatch } from './watch.js';
+import { startWatch, type WatchHandle } from './watch.js';
 
 export interface ApiServerOptions {
   bookmarkIntervalMs: number;
@@ -98,6 +98,7 @@ export class ApiServer {
   private readonly snapshots = new Map<string, Snapshot>();
   private snapshotSeq = 0;
   private readonly watches = new Set<ServerResponse>();
+  private readonly watchHandles = new Map<ServerResponse, WatchHandle>();
   readonly faults = new ListFaults();
 
   constructor(
@@ -483,7 +484,7 @@ export class ApiServer {
     if (timeoutSeconds !== undefined && (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0)) throw badRequest(`invalid timeoutSeconds "${timeoutText ?? ''}"`);
     if (name !== undefined && !def.namespaced && namespace) throw notFound(def.plural, def.group, name);
     this.watches.add(res);
-    startWatch(
+    const handle = startWatch(
       this.registry,
       res,
       {
@@ -499,10 +500,22 @@ export class ApiServer {
         ...(out.kind === 'table' ? { table: { include: includeObject(q), version: out.version } } : {}),
         bookmarkIntervalMs: this.opts.bookmarkIntervalMs,
         maxBufferedBytes: this.opts.maxWatchBufferBytes,
-        onClose: () => this.watches.delete(res),
+        onClose: () => {
+          this.watches.delete(res);
+          this.watchHandles.delete(res);
+        },
       },
       this.opts.defaultWatchTimeoutSeconds,
     );
+    if (this.watches.has(res)) this.watchHandles.set(res, handle);
+  }
+
+  /** Test-only: every watch open now goes silent, as over a half-open connection; returns how many. */
+  freezeWatches(): number {
+    for (const h of this.watchHandles.values()) h.freeze();
+    const n = this.watchHandles.size;
+    this.watchHandles.clear();
+    return n;
   }
 }
 

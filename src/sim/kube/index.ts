@@ -23,7 +23,7 @@ export interface LocalKubeOptions {
   tokens?: Partial<Tokens>;
   /** Serving certificate to reuse (restart with the same CA); generated when absent. */
   tls?: TlsMaterial;
-  /** How often watches with allowWatchBookmarks get a BOOKMARK (default 10 s). */
+  /** How often watches with allowWatchBookmarks get a BOOKMARK (default 60 s, as kube-apiserver's watch cache sends them about once a minute). */
   bookmarkIntervalMs?: number;
   /** Watch duration when the client gives no timeoutSeconds (default 1800 s, as the real server's minimum). */
   defaultWatchTimeoutSeconds?: number;
@@ -45,6 +45,11 @@ export interface LocalKube {
    * given, is then merged into the pod's status as a kubelet's status patch would.
    */
   createPodDirect(namespace: string, pod: object, status?: object): Promise<{ metadata: { uid?: string; name?: string } }>;
+  /**
+   * Tests only: every watch open now goes silent as over a half-open TCP connection (no events, no
+   * bookmarks, not even the end of the response); watches opened later work. Returns how many froze.
+   */
+  freezeWatches(): number;
   close(): Promise<void>;
 }
 
@@ -78,7 +83,7 @@ export async function startLocalKube(opts: LocalKubeOptions = {}): Promise<Local
   registry.bootstrap();
   const tokens = generateTokens(opts.tokens);
   const api = new ApiServer(registry, new Authenticator(tokens), logger, {
-    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     defaultWatchTimeoutSeconds: opts.defaultWatchTimeoutSeconds ?? 1800,
     maxWatchBufferBytes: 64 * 1024 * 1024,
   });
@@ -119,6 +124,7 @@ export async function startLocalKube(opts: LocalKubeOptions = {}): Promise<Local
       if (!status) return made;
       return registry.patch({ user, warnings: [] }, def, namespace, made.metadata.name ?? '', 'status', 'merge', { status });
     },
+    freezeWatches: () => api.freezeWatches(),
     async close() {
       if (closed) return;
       closed = true;

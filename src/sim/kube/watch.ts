@@ -1,7 +1,9 @@
 // Watch streams: newline-delimited `{"type":...,"object":...}` events over a chunked response.
 // Starts from a resourceVersion (history replay, or 410 as an ERROR event when too old), from
 // "now" with synthetic ADDED events, or with sendInitialEvents; sends BOOKMARKs when asked, ends
-// at timeoutSeconds, and drops watchers that stop reading.
+// at timeoutSeconds, and drops watchers that stop reading. A watch can be frozen (test-only): it
+// then behaves like a half-open TCP connection, where nothing more reaches the client, not even
+// the end of the response.
 import type { ServerResponse } from 'node:http';
 import { KubeError } from './errors.js';
 import type { KubeObject } from './objects.js';
@@ -30,8 +32,13 @@ export interface WatchRequest {
 
 export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 
+export interface WatchHandle {
+  /** From now on nothing more is written: no events, no bookmarks, no end of the response. */
+  freeze(): void;
+}
+
 /** Starts a watch on an already-validated request. Throws KubeError before anything is written. */
-export function startWatch(registry: Registry, res: ServerResponse, w: WatchRequest, defaultTimeoutSeconds: number): void {
+export function startWatch(registry: Registry, res: ServerResponse, w: WatchRequest, defaultTimeoutSeconds: number): WatchHandle {
   const store = registry.storeFor(w.def);
   const matches = (e: Entry): boolean => (!w.namespace || e.namespace === w.namespace) && (!w.name || e.name === w.name) && w.filter(e);
 
@@ -54,17 +61,18 @@ export function startWatch(registry: Registry, res: ServerResponse, w: WatchRequ
 
   let headersSentFor = false;
   let closed = false;
+  let frozen = false;
   // Events of one event-loop turn go out in one write: one syscall per watcher, not per event.
   let pending: string[] = [];
   const flush = (): void => {
     const lines = pending;
     pending = [];
-    if (closed || res.writableEnded || lines.length === 0) return;
+    if (closed || frozen || res.writableEnded || lines.length === 0) return;
     res.write(lines.join(''));
     if (res.writableLength > w.maxBufferedBytes) finish();
   };
   const writeLine = (line: string): void => {
-    if (closed || res.writableEnded) return;
+    if (closed || frozen || res.writableEnded) return;
     if (pending.push(line) === 1) setImmediate(flush);
   };
   const kindMeta = JSON.stringify({ kind: w.def.kind, apiVersion: apiVersionOf(w.def) }).slice(0, -1);
@@ -86,7 +94,7 @@ export function startWatch(registry: Registry, res: ServerResponse, w: WatchRequ
   if (expired) {
     res.end(`{"type":"ERROR","object":${JSON.stringify(expired.toStatus())}}\n`);
     w.onClose?.();
-    return;
+    return { freeze: () => undefined };
   }
 
   const unsubscribe = store.subscribe({
@@ -99,11 +107,14 @@ export function startWatch(registry: Registry, res: ServerResponse, w: WatchRequ
   function finish(): void {
     if (closed) return;
     closed = true;
-    if (pending.length && !res.writableEnded) res.write(pending.join(''));
-    pending = [];
     unsubscribe();
     for (const t of timers) clearTimeout(t);
-    res.end();
+    // A frozen watch's end never reaches the client either; the client's abort closes it.
+    if (!frozen) {
+      if (pending.length && !res.writableEnded) res.write(pending.join(''));
+      res.end();
+    }
+    pending = [];
     w.onClose?.();
   }
   res.on('close', finish);
@@ -120,6 +131,12 @@ export function startWatch(registry: Registry, res: ServerResponse, w: WatchRequ
     const interval = setInterval(() => bookmark(), w.bookmarkIntervalMs);
     timers.push(interval);
   }
+  return {
+    freeze: () => {
+      frozen = true;
+      pending = [];
+    },
+  };
 }
 
 /** What one watcher sees of a store event, given its filter (selector transitions become ADDED/DELETED). */

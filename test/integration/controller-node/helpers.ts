@@ -4,7 +4,8 @@
 import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type V1Node } from '@kubernetes/client-node';
 import { CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION } from '../../../src/apis/constants.js';
 import type { CNINode } from '../../../src/apis/cninode.js';
-import { sandboxControllerStarter, type RunningController } from '../../../src/controllers/controller.js';
+import { sandboxControllerStarter } from '../../../src/cli/sandbox-controller.js';
+import type { RunningController } from '../../../src/controllers/controller.js';
 import type { EniView } from '../../../src/sim/ec2/index.js';
 import type { Sandbox } from '../../../src/sim/sandbox/sandbox.js';
 

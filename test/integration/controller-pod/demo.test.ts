@@ -1,7 +1,7 @@
 // `npm start` tells the contract §1 story: the demo run in-process against a sandbox with the real
 // controller, checking that each step it prints happened.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxControllerStarter } from '../../../src/controllers/controller.js';
+import { sandboxControllerStarter } from '../../../src/cli/sandbox-controller.js';
 import { runDemo } from '../../../src/sim/sandbox/demo.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
 

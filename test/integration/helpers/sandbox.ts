@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { sandboxControllerStarter } from '../../../src/controllers/controller.js';
+import { sandboxControllerStarter } from '../../../src/cli/sandbox-controller.js';
 import { startSandbox, type ControllerStarter, type Sandbox, type SandboxOptions } from '../../../src/sim/sandbox/sandbox.js';
 import { kubectl, kubectlOk, setDefaultKubeconfig, type KubectlOptions, type KubectlResult } from './kubectl.js';
 

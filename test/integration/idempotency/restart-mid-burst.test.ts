@@ -29,7 +29,8 @@ import {
 } from '../../../src/apis/constants.js';
 import { createEc2Client } from '../../../src/aws/ec2-client.js';
 import type { Ec2Sender } from '../../../src/aws/gateway.js';
-import { sandboxControllerStarter, type RunningController } from '../../../src/controllers/controller.js';
+import { sandboxControllerStarter } from '../../../src/cli/sandbox-controller.js';
+import type { RunningController } from '../../../src/controllers/controller.js';
 import { decodePodEniAnnotation } from '../../../src/domain/pod-eni-annotation.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import type { Sandbox } from '../../../src/sim/sandbox/sandbox.js';

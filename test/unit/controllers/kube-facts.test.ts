@@ -1,6 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { nodeFacts, podFacts } from '../../../src/apis/kube-facts.js';
+import { nodeFacts, podFacts } from '../../../src/controllers/kube-facts.js';
 import { nodeEligibility } from '../../../src/domain/node-eligibility.js';
 import { matchSecurityGroups } from '../../../src/domain/sgp-matching.js';
 

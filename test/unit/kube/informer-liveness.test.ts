@@ -1,0 +1,141 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes implement async interfaces without awaiting */
+// The informer's guards against a silent watch, on a fake inner informer and fake timers: the
+// staleness check restarts a watch that heard nothing for watchStaleMs (and not one that hears
+// bookmarks), and the relist repairs only what differs, leaving keys the watch touched meanwhile.
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SupervisedInformer, type InnerInformer, type InnerInformerArgs } from '../../../src/kube/informer.js';
+
+const obj = (name: string, rv: string): KubernetesObject => ({ metadata: { name, namespace: 'default', resourceVersion: rv } });
+
+class Inner implements InnerInformer<KubernetesObject> {
+  cbs: Record<string, Array<(x?: unknown) => void>> = { add: [], update: [], delete: [], error: [], connect: [] };
+  starts = 0;
+  stops = 0;
+  constructor(public args: InnerInformerArgs<KubernetesObject>) {}
+  on(verb: string, cb: (x: never) => void): void {
+    this.cbs[verb]!.push(cb as (x?: unknown) => void);
+  }
+  emit(verb: string, x?: unknown): void {
+    for (const cb of this.cbs[verb]!) cb(x);
+  }
+  async start(): Promise<void> {
+    this.starts++;
+    this.emit('connect');
+    const list = await this.args.list();
+    for (const o of list.items) this.emit('add', o);
+  }
+  async stop(): Promise<void> {
+    this.stops++;
+  }
+}
+
+function setup(opts: { watchStaleMs?: number; relistIntervalMs?: number }) {
+  let inner!: Inner;
+  let items = [obj('a', '1'), obj('b', '1')];
+  let gate: Promise<void> | undefined;
+  const calls: string[] = [];
+  const informer = new SupervisedInformer<KubernetesObject>({
+    name: 'things',
+    path: '/api/v1/things',
+    list: async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      const snapshot = items.map((o) => structuredClone(o));
+      await gate;
+      return { items: snapshot };
+    },
+    factory: (args) => (inner = new Inner(args)),
+    backoff: { baseMs: 100, maxMs: 100, jitter: 0 },
+    relistIntervalMs: opts.relistIntervalMs ?? 0,
+    ...(opts.watchStaleMs !== undefined ? { watchStaleMs: opts.watchStaleMs } : {}),
+  });
+  informer.onAdd((o) => calls.push(`add:${o.metadata?.name}@${o.metadata?.resourceVersion}`));
+  informer.onUpdate((o) => calls.push(`update:${o.metadata?.name}@${o.metadata?.resourceVersion}`));
+  informer.onDelete((o) => calls.push(`delete:${o.metadata?.name}`));
+  return {
+    informer,
+    inner: () => inner,
+    calls,
+    setItems: (next: KubernetesObject[]) => (items = next),
+    hold: () => {
+      let release!: () => void;
+      gate = new Promise((r) => (release = r));
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
+  };
+}
+
+describe('informer liveness', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('restarts a watch that heard nothing for watchStaleMs, not one that hears bookmarks', async () => {
+    const h = setup({ watchStaleMs: 1_000 });
+    await h.informer.start();
+    expect(h.inner().starts).toBe(1);
+    // Bookmarks (watch activity) every 500 ms keep it alive.
+    for (let i = 0; i < 6; i++) {
+      await vi.advanceTimersByTimeAsync(500);
+      h.inner().args.onWatchActivity?.();
+    }
+    expect(h.inner().stops).toBe(0);
+    // Then silence: noticed after 1 s (checked every 200 ms), restarted after the 100 ms backoff.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.inner().starts).toBe(1);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(h.inner().stops).toBe(1);
+    expect(h.inner().starts).toBe(2);
+    await h.informer.stop();
+  });
+
+  it('with a custom factory the staleness check is off unless asked for', async () => {
+    const h = setup({});
+    await h.informer.start();
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(h.inner().stops).toBe(0);
+    await h.informer.stop();
+  });
+
+  it('a relist repairs adds, updates and deletes, and nothing when nothing differs', async () => {
+    const h = setup({});
+    await h.informer.start();
+    h.calls.length = 0;
+    await h.informer.relist();
+    expect(h.calls).toEqual([]);
+    h.setItems([obj('a', '2'), obj('c', '1')]);
+    await h.informer.relist();
+    expect(h.calls.sort()).toEqual(['add:c@1', 'delete:b', 'update:a@2']);
+    await h.informer.stop();
+  });
+
+  it('keys the watch touched while a relist was in flight are left as the watch has them', async () => {
+    const h = setup({});
+    await h.informer.start();
+    h.calls.length = 0;
+    h.setItems([obj('a', '1')]); // the list snapshot: b gone, a unchanged
+    const release = h.hold();
+    const relist = h.informer.relist();
+    // Meanwhile the watch brings newer news: a updated to 3, b updated to 2 (it still exists).
+    h.inner().emit('update', obj('a', '3'));
+    h.inner().emit('update', obj('b', '2'));
+    release();
+    await relist;
+    expect(h.informer.get('default/a')?.metadata?.resourceVersion).toBe('3');
+    expect(h.informer.get('default/b')?.metadata?.resourceVersion).toBe('2');
+    expect(h.calls).toEqual(['update:a@3', 'update:b@2']);
+    await h.informer.stop();
+  });
+
+  it('runs the relist every relistIntervalMs', async () => {
+    const h = setup({ relistIntervalMs: 10_000 });
+    await h.informer.start();
+    h.setItems([obj('a', '1'), obj('b', '1'), obj('d', '1')]);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(h.informer.get('default/d')).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.informer.get('default/d')).toBeDefined();
+    await h.informer.stop();
+  });
+});
