@@ -52,7 +52,7 @@ export function webhookRoutes(deps: WebhookHandlerDeps): Map<string, WebhookRout
       {
         name: WEBHOOK_NAME_VALIDATE_POD,
         handle: async (review) =>
-          (await checkFargatePodSgAtCreate(review, deps.resolvePodSecurityGroups, deps.logger)) ??
+          (await checkFargatePodSgAtCreate(review, deps.resolvePodSecurityGroups, deps.logger, deps.resolverTimeoutMs)) ??
           validatePodAnnotation(review, { logger: deps.logger, ...identities }),
       },
     ],

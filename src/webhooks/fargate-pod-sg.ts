@@ -8,6 +8,7 @@ import { ANNOTATION_FARGATE_POD_SG, LABEL_FARGATE_PROFILE } from '../apis/consta
 import { jsonPointerEscape, type JsonPatchOp } from '../kube/patch.js';
 import { allowed, denied, isRecord, type AdmissionReview, type AdmissionReviewRequest } from './admission-review.js';
 import type { ResolvePodSecurityGroups } from './pod-mutator.js';
+import { DEFAULT_RESOLVER_TIMEOUT_MS, withTimeout } from './resolver-deadline.js';
 
 /** A pod Fargate will run: it carries the Fargate profile label (any value), as upstream checks. */
 export function isFargatePod(pod: V1Pod): boolean {
@@ -57,6 +58,7 @@ export async function checkFargatePodSgAtCreate(
   review: AdmissionReviewRequest,
   resolve: ResolvePodSecurityGroups,
   logger: Logger,
+  timeoutMs: number = DEFAULT_RESOLVER_TIMEOUT_MS,
 ): Promise<AdmissionReview | undefined> {
   const { request } = review;
   if (request.operation !== 'CREATE' || !isRecord(request.object)) return undefined;
@@ -68,7 +70,7 @@ export async function checkFargatePodSgAtCreate(
   const given = annotations[ANNOTATION_FARGATE_POD_SG];
   let groups: string[];
   try {
-    ({ groups } = await resolve(pod, namespace));
+    ({ groups } = await withTimeout(resolve(pod, namespace), timeoutMs));
   } catch (err) {
     const cause = err instanceof Error ? err.message : String(err);
     logger.warn({ webhook: 'vpod', namespace, err: cause }, 'could not check the pod-sg annotation of a new Fargate pod');
