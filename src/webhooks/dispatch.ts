@@ -12,6 +12,7 @@ import {
 import { BadAdmissionRequest, parseAdmissionReview, type AdmissionReview, type AdmissionReviewRequest } from './admission-review.js';
 import type { AdmissionOutcome, WebhookMetrics } from './metrics.js';
 import { validateNodeUpdate } from './node-validator.js';
+import { checkFargatePodSgAtCreate } from './fargate-pod-sg.js';
 import { validatePodAnnotation } from './pod-annotation-validator.js';
 import { mutatePod, type ResolvePodSecurityGroups } from './pod-mutator.js';
 
@@ -46,7 +47,15 @@ export function webhookRoutes(deps: WebhookHandlerDeps): Map<string, WebhookRout
           }),
       },
     ],
-    [WEBHOOK_PATH_VALIDATE_POD, { name: WEBHOOK_NAME_VALIDATE_POD, handle: (review) => validatePodAnnotation(review, { logger: deps.logger, ...identities }) }],
+    [
+      WEBHOOK_PATH_VALIDATE_POD,
+      {
+        name: WEBHOOK_NAME_VALIDATE_POD,
+        handle: async (review) =>
+          (await checkFargatePodSgAtCreate(review, deps.resolvePodSecurityGroups, deps.logger, deps.resolverTimeoutMs)) ??
+          validatePodAnnotation(review, { logger: deps.logger, ...identities }),
+      },
+    ],
     [WEBHOOK_PATH_VALIDATE_NODE, { name: WEBHOOK_NAME_VALIDATE_NODE, handle: (review) => validateNodeUpdate(review, { logger: deps.logger }) }],
   ]);
 }

@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LABEL_OS, REASON_MISSING_POD_ENI_RESOURCE, RESOURCE_POD_ENI } from '../apis/constants.js';
 import { fargatePodSgPatch, fargateResolverFailureWarning, isFargatePod } from './fargate-pod-sg.js';
+import { DEFAULT_RESOLVER_TIMEOUT_MS, ResolverTimeout, withTimeout } from './resolver-deadline.js';
 import {
   allowed,
   isRecord,
@@ -40,7 +41,7 @@ export interface PodMutatorDeps {
   resolverTimeoutMs?: number;
 }
 
-export const DEFAULT_RESOLVER_TIMEOUT_MS = 2_000;
+export { DEFAULT_RESOLVER_TIMEOUT_MS } from './resolver-deadline.js';
 const POD_ENI_COUNT = '1';
 
 /**
@@ -176,15 +177,3 @@ export function isWindowsPod(pod: V1Pod): boolean {
 }
 
 const hasKey = (map: unknown, key: string): boolean => isRecord(map) && Object.prototype.hasOwnProperty.call(map, key);
-
-class ResolverTimeout extends Error {
-  override readonly name = 'ResolverTimeout';
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ResolverTimeout(`SecurityGroupPolicy lookup timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}

@@ -23,6 +23,7 @@ const SG_DB = 'sg-0f1e2d3c4b5a69788';
 const policies = [
   { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy', metadata: { name: 'b-db', namespace: NS }, spec: { podSelector: { matchLabels: { app: 'web' } }, securityGroups: { groupIds: [SG_DB] } } },
   { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy', metadata: { name: 'a-web', namespace: NS }, spec: { podSelector: { matchLabels: { app: 'web' } }, securityGroups: { groupIds: [SG_WEB, SG_DB] } } },
+  { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy', metadata: { name: 'sys', namespace: 'kube-system' }, spec: { podSelector: { matchLabels: { app: 'web' } }, securityGroups: { groupIds: [SG_WEB] } } },
 ];
 
 let kube: LocalKube;
@@ -96,6 +97,17 @@ describe('a Fargate pod matching SecurityGroupPolicies', () => {
     expect((await admin.readNamespacedPod({ name: 'web', namespace: NS })).metadata?.annotations?.[POD_SG]).toBe(`${SG_WEB},${SG_DB}`);
     const byController = await mergePatchPod(controller, NS, 'web', { metadata: { annotations: { [POD_SG]: SG_WEB } } });
     expect(byController.metadata?.annotations?.[POD_SG]).toBe(SG_WEB);
+  });
+});
+
+describe('a Fargate pod in kube-system (outside the mutating webhook’s scope)', () => {
+  it('created with a pod-sg the policies do not give is denied by vpod; with the one they give it is admitted', async () => {
+    const r = await rejection(admin.createNamespacedPod({ namespace: 'kube-system', body: fargatePod('forged-sys', { [POD_SG]: SG_DB }) }));
+    expect(r.code).toBe(403);
+    expect(r.message).toContain('admission webhook "vpod.vpc.k8s.aws" denied the request');
+    expect(r.message).toContain(`the SecurityGroupPolicies of namespace kube-system give "${SG_WEB}"`);
+    const ok = await admin.createNamespacedPod({ namespace: 'kube-system', body: fargatePod('right-sys', { [POD_SG]: SG_WEB }) });
+    expect(ok.metadata?.annotations?.[POD_SG]).toBe(SG_WEB);
   });
 });
 

@@ -6,6 +6,7 @@
 // docs/differences-from-eks.md.
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_POD_ENI } from '../../../src/apis/constants.js';
+import { instanceLimits } from '../../../src/domain/instance-limits.js';
 import { decodePodEniAnnotation } from '../../../src/domain/pod-eni-annotation.js';
 import { apiError, harness, pod, policy } from '../controllers/pod/pod-harness.js';
 
@@ -125,6 +126,20 @@ describe('trunk_test.go', () => {
 });
 
 describe('provider_test.go', () => {
+  // The node reconciler advertises `branchLimit` as the node's vpc.amazonaws.com/pod-eni capacity and
+  // warns Unsupported for a type without trunk support (test/unit/controllers/node/node-reconciler.test.ts).
+  it('TestBranchENIProvider_GetResourceCapacity: c5.xlarge advertises its branch limit (18)', () => {
+    expect(instanceLimits('c5.xlarge')).toMatchObject({ trunkSupported: true, branchLimit: 18 });
+  });
+  it('TestBranchENIProvider_GetResourceCapacity_NotSupported: t3.medium has no pod-eni capacity', () => {
+    expect(instanceLimits('t3.medium')).toMatchObject({ trunkSupported: false, branchLimit: 0 });
+  });
+  it('TestBranchENIProvider_Supported_LabelNode: c5.large is supported', () => {
+    expect(instanceLimits('c5.large')?.trunkSupported).toBe(true);
+  });
+  it('TestUnSupportedNodeEvents_Linux: f5.large is not a known trunk type (the node gets an Unsupported warning)', () => {
+    expect(instanceLimits('f5.large')?.trunkSupported ?? false).toBe(false);
+  });
   it('TestBranchENIProvider_CreateAndAnnotateResources: ResourceAllocated event with the annotation', async () => {
     const h = harness();
     await allocated(h);

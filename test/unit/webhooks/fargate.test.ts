@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { applyJsonPatch } from '../../../src/sim/kube/patch.js';
+import { checkFargatePodSgAtCreate } from '../../../src/webhooks/fargate-pod-sg.js';
 import { mutatePod } from '../../../src/webhooks/pod-mutator.js';
 import { validatePodAnnotation } from '../../../src/webhooks/pod-annotation-validator.js';
 import { decodePatch, pod, podReview } from './fixtures.js';
@@ -111,5 +112,31 @@ describe('vpod: the pod-sg annotation after creation', () => {
   it('CREATE with pod-sg is allowed (the mutating webhook just set it)', () => {
     const out = validatePodAnnotation(podReview({ operation: 'CREATE', object: fargatePod({ [POD_SG]: SG_A }) }), { logger: silentLogger() });
     expect(out.response?.allowed).toBe(true);
+  });
+});
+
+describe('vpod: a Fargate pod created with pod-sg (outside the mutating webhook’s scope)', () => {
+  const check = (annotations: Record<string, unknown> | undefined, resolve: Parameters<typeof checkFargatePodSgAtCreate>[1], labels: Record<string, string> = FARGATE) =>
+    checkFargatePodSgAtCreate(podReview({ operation: 'CREATE', namespace: 'kube-system', object: fargatePod(annotations, labels) }), resolve, silentLogger());
+  it('the value the policies give passes on to the ordinary rules', async () => {
+    expect(await check({ [POD_SG]: `${SG_A},${SG_B}` }, groups([SG_A, SG_B]))).toBeUndefined();
+  });
+  it('another value is denied, naming the groups the policies give', async () => {
+    const out = await check({ [POD_SG]: SG_B }, groups([SG_A]));
+    expect(out?.response?.allowed).toBe(false);
+    expect(out?.response?.status?.message).toContain(`pod cannot be created with ${POD_SG}="${SG_B}" (requested by user "kubernetes-admin"): the SecurityGroupPolicies of namespace kube-system give "${SG_A}"`);
+  });
+  it('no policy selects the pod → denied', async () => {
+    const out = await check({ [POD_SG]: SG_A }, groups([]));
+    expect(out?.response?.status?.message).toContain('no SecurityGroupPolicy of namespace kube-system selects this pod');
+  });
+  it('not a Fargate pod, or no annotation → not this check’s business', async () => {
+    expect(await check({ [POD_SG]: SG_A }, groups([]), { app: 'web' })).toBeUndefined();
+    expect(await check(undefined, groups([]))).toBeUndefined();
+  });
+  it('a failed lookup admits with a warning', async () => {
+    const out = await check({ [POD_SG]: SG_A }, () => Promise.reject(new Error('cache down')));
+    expect(out?.response?.allowed).toBe(true);
+    expect(out?.response?.warnings?.[0]).toContain('cache down');
   });
 });
