@@ -38,6 +38,8 @@ export const COMPUTE_TYPE_FARGATE = 'fargate';
 export const LABEL_FARGATE_PROFILE = 'eks.amazonaws.com/fargate-profile';
 export const RESOURCE_POD_ENI = 'vpc.amazonaws.com/pod-eni';
 export const ANNOTATION_POD_ENI = 'vpc.amazonaws.com/pod-eni';
+/** On a Fargate pod: its security groups, comma separated, set by the mutating webhook at creation. */
+export const ANNOTATION_FARGATE_POD_SG = 'fargate.amazonaws.com/pod-sg';
 
 /** Identities allowed to add, change or remove the pod-eni annotation (configurable; these are the defaults). */
 export const DEFAULT_CONTROLLER_IDENTITIES: readonly string[] = [

@@ -8,6 +8,7 @@ import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { registerSimCommands } from './sim-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
 import { registerControllerCommand } from './controller-command.js';
+import { registerCleanupCommand } from './cleanup-command.js';
 
 // Every command builds EC2 clients (the controller, and the sandbox's own and its CNI stand-in's):
 // one place for all of them. Why: docs/controller.md, "Logs".
@@ -26,6 +27,7 @@ program
 registerControllerCommand(program);
 registerSandboxCommand(program);
 registerSimCommands(program);
+registerCleanupCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {

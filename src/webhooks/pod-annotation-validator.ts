@@ -1,8 +1,11 @@
 // vpod.vpc.k8s.aws at /validate-v1-pod: the `vpc.amazonaws.com/pod-eni` annotation tells the CNI
 // which branch ENI and VLAN to plumb into the pod, so a forged one would hand a pod another pod's
 // network identity. No pod is created with it; only the controller may add, change or remove it.
+// The `fargate.amazonaws.com/pod-sg` annotation (a Fargate pod's groups) is set by the mutating
+// webhook at creation; after that, only the controller identities may change it (upstream denies
+// every change, see docs/differences-from-eks.md).
 import type { Logger } from 'pino';
-import { ANNOTATION_POD_ENI, DEFAULT_CONTROLLER_IDENTITIES } from '../apis/constants.js';
+import { ANNOTATION_FARGATE_POD_SG, ANNOTATION_POD_ENI, DEFAULT_CONTROLLER_IDENTITIES } from '../apis/constants.js';
 import {
   allowed,
   denied,
@@ -28,7 +31,7 @@ export function validatePodAnnotation(review: AdmissionReviewRequest, deps: PodA
   const who = user === '' ? 'an anonymous user' : `user "${user}"`;
   if (request.operation === 'CREATE') {
     const pod = requireObject(request, 'object');
-    if (annotationOf(pod) !== undefined) {
+    if (annotationOf(pod, ANNOTATION_POD_ENI) !== undefined) {
       deps.logger.info({ webhook: 'vpod', namespace: request.namespace, user }, 'denied: pod created with the pod-eni annotation');
       return denied(
         request.uid,
@@ -40,27 +43,33 @@ export function validatePodAnnotation(review: AdmissionReviewRequest, deps: PodA
   }
   if (request.operation !== 'UPDATE') return allowed(request.uid);
 
-  const change = annotationChange(annotationOf(requireObject(request, 'oldObject')), annotationOf(requireObject(request, 'object')));
-  if (change === undefined) return allowed(request.uid);
   const identities = deps.controllerIdentities ?? DEFAULT_CONTROLLER_IDENTITIES;
   if (identities.includes(user)) return allowed(request.uid);
-  deps.logger.info(
-    { webhook: 'vpod', namespace: request.namespace, name: request.name, user, change },
-    'denied: pod-eni annotation changed by a non-controller identity',
-  );
-  return denied(
-    request.uid,
-    `${who} may not ${change} the ${ANNOTATION_POD_ENI} annotation on pod ${request.namespace ?? ''}/${request.name ?? ''}: ` +
-      `only the VPC resource controller identities may (${identities.join(', ')})`,
-  );
+  const oldPod = requireObject(request, 'oldObject');
+  const newPod = requireObject(request, 'object');
+  for (const key of [ANNOTATION_FARGATE_POD_SG, ANNOTATION_POD_ENI]) {
+    const change = annotationChange(annotationOf(oldPod, key), annotationOf(newPod, key));
+    if (change === undefined) continue;
+    deps.logger.info(
+      { webhook: 'vpod', namespace: request.namespace, name: request.name, user, change, annotation: key },
+      'denied: guarded annotation changed by a non-controller identity',
+    );
+    const setBy = key === ANNOTATION_FARGATE_POD_SG ? 'it is set by the mutating webhook when the Fargate pod is created, and ' : '';
+    return denied(
+      request.uid,
+      `${who} may not ${change} the ${key} annotation on pod ${request.namespace ?? ''}/${request.name ?? ''}: ` +
+        `${setBy}only the VPC resource controller identities may (${identities.join(', ')})`,
+    );
+  }
+  return allowed(request.uid);
 }
 
-function annotationOf(obj: Record<string, unknown>): string | undefined {
+function annotationOf(obj: Record<string, unknown>, key: string): string | undefined {
   const meta = obj.metadata;
   if (!isRecord(meta) || !isRecord(meta.annotations)) return undefined;
   const annotations = meta.annotations;
-  if (!Object.prototype.hasOwnProperty.call(annotations, ANNOTATION_POD_ENI)) return undefined;
-  const value = annotations[ANNOTATION_POD_ENI];
+  if (!Object.prototype.hasOwnProperty.call(annotations, key)) return undefined;
+  const value = annotations[key];
   // An annotation value is a string; anything else still counts as "present" (and as tampering).
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

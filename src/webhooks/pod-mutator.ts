@@ -1,8 +1,11 @@
 // mpod.vpc.k8s.aws at /mutate-v1-pod: a pod that matches a SecurityGroupPolicy asks the scheduler
 // for one branch ENI, by container[0] requesting and limiting `vpc.amazonaws.com/pod-eni: "1"`.
+// A Fargate pod never asks for a branch ENI: Fargate reads its groups from the
+// `fargate.amazonaws.com/pod-sg` annotation, which this webhook sets (fargate-pod-sg.ts).
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LABEL_OS, REASON_MISSING_POD_ENI_RESOURCE, RESOURCE_POD_ENI } from '../apis/constants.js';
+import { fargatePodSgPatch, fargateResolverFailureWarning, isFargatePod } from './fargate-pod-sg.js';
 import {
   allowed,
   isRecord,
@@ -21,7 +24,10 @@ import type { WebhookMetrics } from './metrics.js';
  * `matched` is true when some policy selects the pod even if its groups (by name or tag) are not
  * known at admission: the pod needs its branch ENI all the same.
  */
-export type ResolvePodSecurityGroups = (pod: V1Pod, namespace: string) => Promise<{ groups: string[]; matched?: boolean; warnings?: string[] }>;
+export type ResolvePodSecurityGroups = (
+  pod: V1Pod,
+  namespace: string,
+) => Promise<{ groups: string[]; matched?: boolean; warnings?: string[]; unresolvedPolicies?: string[] }>;
 
 export interface PodMutatorDeps {
   resolvePodSecurityGroups: ResolvePodSecurityGroups;
@@ -54,17 +60,22 @@ export async function mutatePod(review: AdmissionReviewRequest, deps: PodMutator
     throw new BadAdmissionRequest('Pod in request.object has no spec.containers list');
   }
   if (pod.spec.hostNetwork === true) return allowed(request.uid);
-  // Trunks exist only on Linux nodes: a Windows pod asking for pod-eni could never be scheduled.
-  if (isWindowsPod(pod)) return allowed(request.uid);
-  // The user (or a template) already chose how many branch ENIs it wants: keep that choice.
-  if (podAlreadyRequestsPodEni(pod)) return allowed(request.uid);
+  // Before the Windows check, as upstream: the Fargate profile label decides.
+  const fargate = isFargatePod(pod);
+  if (!fargate) {
+    // Trunks exist only on Linux nodes: a Windows pod asking for pod-eni could never be scheduled.
+    if (isWindowsPod(pod)) return allowed(request.uid);
+    // The user (or a template) already chose how many branch ENIs it wants: keep that choice.
+    if (podAlreadyRequestsPodEni(pod)) return allowed(request.uid);
+  }
 
   const log = deps.logger.child({ webhook: 'mpod', namespace, pod: pod.metadata?.name ?? pod.metadata?.generateName });
   let groups: string[];
   let matched: boolean | undefined;
   let warnings: string[] | undefined;
+  let unresolvedPolicies: string[] | undefined;
   try {
-    ({ groups, matched, warnings } = await withTimeout(
+    ({ groups, matched, warnings, unresolvedPolicies } = await withTimeout(
       deps.resolvePodSecurityGroups(pod, namespace),
       deps.resolverTimeoutMs ?? DEFAULT_RESOLVER_TIMEOUT_MS,
     ));
@@ -72,7 +83,12 @@ export async function mutatePod(review: AdmissionReviewRequest, deps: PodMutator
     const cause = err instanceof Error ? err.message : String(err);
     const reason = err instanceof ResolverTimeout ? 'timeout' : 'error';
     deps.metrics?.resolverFailures.inc({ reason });
-    log.warn({ err: cause }, 'admitting pod without the pod-eni check: SecurityGroupPolicy resolution failed');
+    log.warn({ err: cause, fargate }, 'admitting pod without the SecurityGroupPolicy check: resolution failed');
+    if (fargate) {
+      // Never let a pod-sg annotation the creator wrote through unchecked.
+      const patch = fargatePodSgPatch(pod, []);
+      return allowed(request.uid, { ...(patch.length > 0 ? { patch } : {}), warnings: [fargateResolverFailureWarning(cause)] });
+    }
     return allowed(request.uid, {
       warnings: [
         `vpc-resource-controller could not check SecurityGroupPolicies for this pod (${cause}); ` +
@@ -80,11 +96,38 @@ export async function mutatePod(review: AdmissionReviewRequest, deps: PodMutator
       ],
     });
   }
+  if (fargate) return fargateResponse(request.uid, pod, namespace, groups, warnings, unresolvedPolicies, log);
   const extra = warnings && warnings.length > 0 ? { warnings } : {};
   if (groups.length === 0 && matched !== true) return allowed(request.uid, extra);
   const patch = podEniPatch(pod.spec.containers[0]);
   log.debug({ groups, patch }, 'pod matches a SecurityGroupPolicy: requesting a branch ENI');
   return allowed(request.uid, { patch, ...extra });
+}
+
+/**
+ * A Fargate pod: its `pod-sg` annotation set to the matched groups (policy order), replaced when the
+ * creator wrote another value, removed when no policy matches. Groups named by name or tag cannot be
+ * resolved at admission: the pod gets the IDs that are known and a warning naming the policy.
+ */
+function fargateResponse(
+  uid: string,
+  pod: V1Pod,
+  namespace: string,
+  groups: string[],
+  warnings: string[] | undefined,
+  unresolvedPolicies: string[] | undefined,
+  log: Logger,
+): AdmissionReview {
+  const all = [...(warnings ?? [])];
+  for (const name of unresolvedPolicies ?? []) {
+    all.push(
+      `SecurityGroupPolicy ${namespace}/${name} gives groups by name or tag, which cannot be resolved for a Fargate pod at admission: ` +
+        'its groups are not in the fargate.amazonaws.com/pod-sg annotation; list them by ID (spec.securityGroups.groupIds) and recreate the pod',
+    );
+  }
+  const patch = fargatePodSgPatch(pod, groups);
+  log.debug({ groups, patch }, 'Fargate pod: pod-sg annotation');
+  return allowed(uid, { ...(patch.length > 0 ? { patch } : {}), ...(all.length > 0 ? { warnings: all } : {}) });
 }
 
 /** True when any container already requests or limits pod-eni. */

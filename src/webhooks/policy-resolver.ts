@@ -25,6 +25,12 @@ export interface ResolvedSecurityGroups {
   matched: boolean;
   /** Shown to the user creating the pod (AdmissionResponse.warnings): what was not applied and why. */
   warnings?: string[];
+  /**
+   * Matching policies that name groups by name or tag: not resolved at admission (no EC2 call in the
+   * webhook), so their groups are missing from `groups`. Only Fargate pods care (their groups are
+   * written at admission); for others the controller resolves them later.
+   */
+  unresolvedPolicies?: string[];
 }
 
 /**
@@ -50,6 +56,12 @@ export function createPolicyResolver(source: PolicySource): (pod: V1Pod, namespa
       (name) => `SecurityGroupPolicy ${namespace}/${name} not applied: it selects by ServiceAccount labels and ServiceAccount ${namespace}/${sa} was not found`,
     );
     const matched = result.matchedPolicies.length > 0;
-    return warnings.length > 0 ? { groups: result.groups, matched, warnings } : { groups: result.groups, matched };
+    const unresolved = result.unresolvedPolicies.map((u) => u.name);
+    return {
+      groups: result.groups,
+      matched,
+      ...(warnings.length > 0 ? { warnings } : {}),
+      ...(unresolved.length > 0 ? { unresolvedPolicies: unresolved } : {}),
+    };
   };
 }

@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   pacing: () => import('./pacing.js'),
   kube: () => import('./kube.js'),
   scale: () => import('./scale.js'),
+  chaos: () => import('./chaos.js'),
 };
 
 // The AWS SDK's Node-version notice (see silenceSdkNodeVersionNotice in src/aws/ec2-client.ts).

@@ -1,7 +1,7 @@
 // The backstop for the mutating webhook (its failurePolicy is Ignore, and it can be bypassed): a
 // pod that a SecurityGroupPolicy selects but that does not request vpc.amazonaws.com/pod-eni runs
 // on the node's security groups. That must never go unnoticed. Pure: the caller emits the event.
-import { ANNOTATION_POD_ENI, RESOURCE_POD_ENI } from '../../apis/constants.js';
+import { ANNOTATION_POD_ENI, LABEL_FARGATE_PROFILE, RESOURCE_POD_ENI } from '../../apis/constants.js';
 import { matchSecurityGroups, type PodFacts } from '../../domain/sgp-matching.js';
 
 export interface BackstopInput {
@@ -18,6 +18,8 @@ export interface BackstopInput {
 export function missingResourceWarning(input: BackstopInput): string | undefined {
   if (input.requested > 0) return undefined;
   if (input.phase === 'Succeeded' || input.phase === 'Failed') return undefined;
+  // A Fargate pod gets its groups from the pod-sg annotation, never a branch ENI.
+  if (Object.hasOwn(input.pod.labels ?? {}, LABEL_FARGATE_PROFILE)) return undefined;
   // Annotated by someone (another controller): it has its branch ENI, whatever its resources say.
   if (input.annotations?.[ANNOTATION_POD_ENI]) return undefined;
   const match = matchSecurityGroups({ pod: input.pod, policies: input.policies, serviceAccountLabels: input.serviceAccountLabels });

@@ -51,7 +51,7 @@ import type { CapacityWaiters } from './capacity-waiters.js';
 import type { PodSideMetrics } from './metrics.js';
 import type { NodeStates } from './node-states.js';
 import { PodMemos } from './pod-memos.js';
-import { isTerminal, podRef } from './rebuild.js';
+import { isTerminal, podRef, scheduledTime } from './rebuild.js';
 
 export interface PodReconcilerDeps extends Omit<AllocationDeps, 'clusterName' | 'permissionAccountId' | 'releaser' | 'metrics' | 'saveAttempt'> {
   /** When this controller process started (ms): older pods may meet an earlier process's ClientTokens. */
@@ -396,13 +396,4 @@ export class PodReconciler {
     deps.events.warning(eventTarget('Pod', pod), REASON_MISSING_POD_ENI_RESOURCE, message);
     deps.logger.warn({ pod: objectKey(pod) }, 'pod matches a SecurityGroupPolicy but has no pod-eni request');
   }
-}
-
-/** When the pod was bound to its node (PodScheduled condition), ms since epoch. */
-function scheduledTime(pod: V1Pod): number | undefined {
-  const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True');
-  const t = cond?.lastTransitionTime;
-  if (!t) return undefined;
-  const ms = t instanceof Date ? t.getTime() : Date.parse(String(t));
-  return Number.isFinite(ms) ? ms : undefined;
 }

@@ -48,6 +48,15 @@ export function podRef(pod: V1Pod): PodRef {
   return { uid: pod.metadata?.uid ?? '', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' };
 }
 
+/** When the pod was bound to its node (PodScheduled condition), ms since epoch. */
+export function scheduledTime(pod: V1Pod): number | undefined {
+  const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True');
+  const t = cond?.lastTransitionTime;
+  if (!t) return undefined;
+  const ms = t instanceof Date ? t.getTime() : Date.parse(String(t));
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 function vlanOf(eni: BranchEniFacts, entry: PodEniEntry | undefined): number | undefined {
   const raw = eni.vlanTag;
   const v = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : entry?.vlanId;

@@ -12,6 +12,7 @@ import type { RunningController } from '../../../src/controllers/controller.js';
 import type { Logger } from '../../../src/observability/logger.js';
 import type { Sandbox } from '../../../src/sim/sandbox/sandbox.js';
 import { startTestController } from '../controller-node/helpers.js';
+import { mergePatchCustomObject } from '../../../src/kube/patch.js';
 import { nodeSideController, withSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -138,6 +139,22 @@ describe('CNINode mode without the controller', () => {
     expect(after.spec?.features).toEqual([{ name: 'SecurityGroupsForPods' }]);
     expect(after.spec?.tags).toMatchObject({ team: 'x' });
     expect(trunkOf(sandbox, sandbox.nodeAgent(name)?.facts.instanceId ?? '')?.networkInterfaceId).toBe(trunkBefore);
+  });
+  it('as aws-node, asks for SecurityGroupsForPods only while no trunk is attached: a featureless CNINode made later stays so', async () => {
+    const { sandbox } = env;
+    const name = sandbox.nodeNames()[0] as string;
+    await controller?.stop();
+    controller = undefined;
+    const admin = sandbox.kubeConfigFor('admin').makeApiClient(CustomObjectsApi);
+    await admin.deleteClusterCustomObject({ ...cniRef, name });
+    await mergePatchCustomObject(admin, { ...cniRef, name }, { metadata: { finalizers: null } });
+    await waitFor(async () => (await cniNode(sandbox, name)) === undefined, { what: 'CNINode gone' });
+    await sandbox
+      .kubeConfigFor('controller')
+      .makeApiClient(CustomObjectsApi)
+      .createClusterCustomObject({ ...cniRef, body: { apiVersion: `${CNINODE_GROUP}/${CNINODE_VERSION}`, kind: 'CNINode', metadata: { name }, spec: {} } });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await cniNode(sandbox, name))?.spec?.features ?? []).toEqual([]);
   });
 });
 

@@ -96,7 +96,7 @@ describe('createPolicyResolver', () => {
 
   it('a policy giving groups only by name still matches at admission (the pod needs its ENI; the controller resolves the names)', async () => {
     const src = source([sgp('by-name', { podSelector: {}, securityGroups: { groupNames: ['web'] } })], {});
-    await expect(createPolicyResolver(src)(aPod({}), 'shop')).resolves.toEqual({ groups: [], matched: true });
+    await expect(createPolicyResolver(src)(aPod({}), 'shop')).resolves.toEqual({ groups: [], matched: true, unresolvedPolicies: ['by-name'] });
   });
 
   it('hostNetwork pods match nothing', async () => {

@@ -10,7 +10,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CustomObjectsApi, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { CNINode } from '../../../apis/cninode.js';
-import { CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION } from '../../../apis/constants.js';
+import { CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION, FEATURE_SECURITY_GROUPS_FOR_PODS } from '../../../apis/constants.js';
 import { isAlreadyExists, isConflict, isNotFound, messageOf } from '../../../kube/errors.js';
 import { mergePatchCustomObject, mergePatchNode, mergePatchNodeStatus } from '../../../kube/patch.js';
 import type { Logger } from '../../../observability/logger.js';
@@ -71,6 +71,9 @@ export class NodeAgent {
   private lastFeatureAt = 0;
   private cniFailures = 0;
   private cniNodeWaits = 0;
+  /** This CNI added SecurityGroupsForPods once; it is withheld for good once a trunk is attached. */
+  private sgpAdded = false;
+  private sgpWithheld = false;
   private stopped = false;
   /** Test hook state: the kubelet stopped posting status (see setReady). */
   private silenced = false;
@@ -216,6 +219,11 @@ export class NodeAgent {
     this.cniTimer.unref();
   }
 
+  private async trunkAttached(): Promise<boolean> {
+    const out = await retryEc2(() => this.deps.ec2.send(new DescribeInstancesCommand({ InstanceIds: [this.facts.instanceId] })));
+    return (out.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces ?? []).some((e) => e.InterfaceType === 'trunk');
+  }
+
   /** EC2's view: does the instance have a trunk, or a free interface slot for one? Cached once true. */
   private async checkSlots(): Promise<boolean> {
     if (this.sgpAllowed) return true;
@@ -237,8 +245,8 @@ export class NodeAgent {
   private async cniStep(): Promise<void> {
     if (this.stopped) return;
     const cni = this.deps.cni;
-    const sgpAllowed = await this.checkSlots();
-    if (!sgpAllowed) this.scheduleCni(this.deps.slotRecheckMs);
+    const sgpAllowed = (await this.checkSlots()) && !this.sgpWithheld;
+    if (!sgpAllowed && !this.sgpWithheld) this.scheduleCni(this.deps.slotRecheckMs);
     const inputs = { sgpAllowed, customNetworking: cni.customNetworking, eniConfigName: cni.eniConfigNameForZone(this.facts.availabilityZone), order: cni.featureOrder };
     if (cni.mode === 'label') {
       const node = this.deps.getNode(this.name);
@@ -254,6 +262,15 @@ export class NodeAgent {
     // aws-node never creates its CNINode: it reads the controller's and retries while it is missing.
     if (!current) return this.cniNodeMissing(next);
     this.cniNodeWaits = 0;
+    if (next.name === FEATURE_SECURITY_GROUPS_FOR_PODS && this.sgpAdded && (await this.trunkAttached())) {
+      // aws-node asks for SecurityGroupsForPods at its start (ipamd nodeInit) and then only while no
+      // trunk is attached (updateIPPoolIfRequired → tryEnableSecurityGroupsForPods): a CNINode that
+      // lost the feature (deleted and re-created) with the trunk in place does not get it back from
+      // a running CNI.
+      this.sgpWithheld = true;
+      this.log.info('trunk attached: SecurityGroupsForPods is not asked for again');
+      return this.cniStep();
+    }
     const wait = this.lastFeatureAt + cni.featureDelayMs - Date.now();
     if (this.lastFeatureAt && wait > 0) {
       this.scheduleCni(wait);
@@ -272,6 +289,7 @@ export class NodeAgent {
       if (isNotFound(err)) return this.cniNodeMissing(next); // deleted meanwhile: the controller makes a new one
       throw err;
     }
+    if (next.name === FEATURE_SECURITY_GROUPS_FOR_PODS) this.sgpAdded = true;
     this.lastFeatureAt = Date.now();
     this.cniFailures = 0;
     this.log.info({ feature: next }, 'CNINode feature added');

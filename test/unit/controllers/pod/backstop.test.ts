@@ -18,6 +18,7 @@ describe('missingResourceWarning', () => {
     ['it failed', { phase: 'Failed' }],
     ['it is annotated already', { annotations: { 'vpc.amazonaws.com/pod-eni': '[]' } }],
     ['no policy selects it', { pod: { namespace: 'shop', labels: { app: 'db' } } }],
+    ['it is a Fargate pod (its groups are in fargate.amazonaws.com/pod-sg)', { pod: { namespace: 'shop', labels: { app: 'web', 'eks.amazonaws.com/fargate-profile': 'fp' } } }],
     ['it is on the host network', { pod: { namespace: 'shop', labels: { app: 'web' }, hostNetwork: true } }],
     ['the policy is in another namespace', { pod: { namespace: 'other', labels: { app: 'web' } } }],
   ])('stays quiet when %s', (_why, change) => {

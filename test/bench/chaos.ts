@@ -1,0 +1,301 @@
+// Chaos bench (issue 10, item 4): an operator's worst day, reproducibly.
+//
+//   npm run bench -- chaos [--duration 180] [--nodes 6] [--fail 0.10] [--lost 0.03] [--kill-every 30]
+//                          [--cut-every 20] [--wave 4] [--seed 1] [--grace 8]
+//
+// The sandbox runs WITHOUT its controller; the controller runs as its own process (the built CLI)
+// behind an EC2 fault proxy (--fail: calls failed without being performed; --lost: mutating calls
+// performed and then answered with a 500 or a reset connection) and a Kubernetes connection cutter
+// (every --cut-every s). It is SIGKILLed and restarted every --kill-every s. A churn generator runs
+// pod lifecycles meanwhile (waves of matched pods, unmatched pods, Jobs that complete, deletions,
+// forced deletions, replacements under the same name). An invariant checker samples every 3 s
+// DURING the churn and once more after convergence (faults, kills and cuts off):
+//   liveDeleted  a running pod's annotated ENI missing, or not on its node's trunk on the annotated
+//                VLAN, for longer than --grace s;
+//   doubleVlan   a VLAN used twice on a trunk, or by two live pods' annotations on one node;
+//   wrongGroups  a matched pod's annotated ENI without exactly the policy's groups (past the grace);
+//   unannotated  (end) a running pod requesting a branch ENI without its annotation;
+//   leaked       (end) branch ENIs of ours with no live pod (warm ENIs excepted), after the cooldown;
+//   stray        (end) branch ENIs of ours that no trunk holds and no pod names.
+// Writes test/bench/results/chaos-<timestamp>.json and chaos-latest.json; exits 1 when a count is not 0.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { ANNOTATION_COMPLETE_AFTER_SECONDS, ANNOTATION_POD_ENI, LABEL_HAS_TRUNK_ATTACHED, RESOURCE_POD_ENI, SGP_GROUP, SGP_KIND, SGP_PLURAL, SGP_VERSION, TAG_ENI_OWNER, TAG_ENI_OWNER_VALUE, TAG_TRUNK_ENI_ID, TAG_WARM } from '../../src/apis/constants.js';
+import { decodePodEniAnnotation } from '../../src/domain/pod-eni-annotation.js';
+import { makeSandboxEc2Client } from '../../src/sim/sandbox/ec2-client.js';
+import { startSandbox, type Sandbox } from '../../src/sim/sandbox/index.js';
+import { orphanBranchEnis } from '../integration/helpers/invariants.js';
+import { flag, positive, repoRoot, startControllerProcess, type ControllerProcess } from './lib/controller-process.js';
+import { Ec2FaultProxy, KubeCutter, seeded } from './lib/fault-proxies.js';
+
+const NS = 'chaos';
+const COOLDOWN_S = 30; // the product's minimum: the end check waits it out
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Counts {
+  liveDeleted: number;
+  doubleVlan: number;
+  wrongGroups: number;
+  unannotated: number;
+  leaked: number;
+  stray: number;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const o = {
+    durationS: positive('duration', flag(argv, 'duration', '180')),
+    nodes: positive('nodes', flag(argv, 'nodes', '6')),
+    fail: Number(flag(argv, 'fail', '0.10')),
+    lost: Number(flag(argv, 'lost', '0.03')),
+    killEveryS: positive('kill-every', flag(argv, 'kill-every', '30')),
+    cutEveryS: positive('cut-every', flag(argv, 'cut-every', '20')),
+    wave: positive('wave', flag(argv, 'wave', '4')),
+    seed: positive('seed', flag(argv, 'seed', '1')),
+    graceS: positive('grace', flag(argv, 'grace', '8')),
+  };
+  if (!(o.fail >= 0 && o.lost >= 0 && o.fail + o.lost < 1)) throw new Error('--fail and --lost must be shares from 0 to 1 that add up to less than 1');
+  const random = seeded(o.seed);
+  const dir = mkdtempSync(join(tmpdir(), 'vpcrc-chaos-'));
+  const sandbox = await startSandbox({ nodes: `m5.large=${o.nodes}`, throttle: 'off', heartbeatMs: 2_000, retryUnschedulableMs: 2_000, kubeconfigPath: join(dir, 'kubeconfig') });
+  const proxy = new Ec2FaultProxy(sandbox.ec2.endpoint, { fail: o.fail, lost: o.lost }, random);
+  await proxy.start();
+  // The controller reaches the API server through the cutter: same kubeconfig, other port.
+  const kubeconfig = readFileSync(sandbox.kubeconfigPath, 'utf8');
+  const server = /server: *(https?):\/\/([^:/\s]+):(\d+)/.exec(kubeconfig);
+  if (!server) throw new Error('no server URL in the sandbox kubeconfig');
+  const cutter = new KubeCutter({ host: server[2] as string, port: Number(server[3]) });
+  await cutter.start();
+  const cutConfig = join(dir, 'kubeconfig-cut');
+  writeFileSync(cutConfig, kubeconfig.replaceAll(`${server[2]}:${server[3]}`, `127.0.0.1:${cutter.address.port}`), { mode: 0o600 });
+  const core = sandbox.kubeConfigFor('admin').makeApiClient(CoreV1Api);
+  const custom = sandbox.kubeConfigFor('admin').makeApiClient(CustomObjectsApi);
+  const env = { kubeconfigPath: cutConfig, clusterName: sandbox.clusterName, region: sandbox.region, ec2Endpoint: proxy.endpoint };
+  const start = (): Promise<ControllerProcess> => startControllerProcess(env, { timeScale: 1, readyTimeoutMs: 120_000, extraArgs: ['--log-level', 'error', '--gc-interval-seconds', '30', '--repair-interval-seconds', '10'] });
+
+  const counts: Counts = { liveDeleted: 0, doubleVlan: 0, wrongGroups: 0, unannotated: 0, leaked: 0, stray: 0 };
+  const examples: string[] = [];
+  const note = (kind: keyof Counts, msg: string): void => {
+    counts[kind]++;
+    if (examples.length < 20) examples.push(`${kind}: ${msg}`);
+  };
+  const life = { created: 0, matched: 0, unmatched: 0, jobs: 0, deleted: 0, forced: 0, replaced: 0, kills: 0, samples: 0 };
+  let proc: ControllerProcess | undefined;
+  try {
+    const sg = await createGroup(sandbox);
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+    await custom.createNamespacedCustomObject({
+      group: SGP_GROUP, version: SGP_VERSION, plural: SGP_PLURAL, namespace: NS,
+      body: { apiVersion: `${SGP_GROUP}/${SGP_VERSION}`, kind: SGP_KIND, metadata: { name: 'm', namespace: NS }, spec: { podSelector: { matchLabels: { app: 'm' } }, securityGroups: { groupIds: [sg] } } },
+    });
+    proc = await start();
+    await waitTrunks(core, o.nodes);
+
+    // ---- the checker (during the churn and at the end)
+    const badSince = new Map<string, number>();
+    const reported = new Set<string>();
+    const sample = async (final: boolean): Promise<void> => {
+      life.samples++;
+      const now = Date.now();
+      const pods = (await core.listNamespacedPod({ namespace: NS })).items;
+      const enis = new Map(sandbox.ec2.world.listEnis().map((e) => [e.networkInterfaceId, e]));
+      const assocs = sandbox.ec2.world.listTrunkAssociations();
+      const assocByBranch = new Map(assocs.map((a) => [a.branchInterfaceId, a]));
+      const trunkOfInstance = new Map<string, string>();
+      for (const e of enis.values()) if (e.interfaceType === 'trunk' && e.attachment?.instanceId) trunkOfInstance.set(e.attachment.instanceId, e.networkInterfaceId);
+      const nodes = new Map((await core.listNode()).items.map((n) => [n.metadata?.name ?? '', (n.spec?.providerID ?? '').split('/').pop() ?? '']));
+      const seenVlan = new Set<string>();
+      for (const a of assocs) {
+        const k = `${a.trunkInterfaceId}/${a.vlanId}`;
+        if (seenVlan.has(k) && !reported.has(`dv:${k}`)) {
+          reported.add(`dv:${k}`);
+          note('doubleVlan', `VLAN ${a.vlanId} twice on trunk ${a.trunkInterfaceId}`);
+        }
+        seenVlan.add(k);
+      }
+      const podVlans = new Map<string, string>();
+      const live = new Set<string>();
+      for (const p of pods) {
+        if (p.metadata?.deletionTimestamp || p.status?.phase !== 'Running') continue;
+        const raw = p.metadata?.annotations?.[ANNOTATION_POD_ENI];
+        const key = p.metadata?.name ?? '';
+        if (!raw) {
+          if (final && requestsEni(p)) note('unannotated', `pod ${key} runs without its branch ENI`);
+          continue;
+        }
+        const d = decodePodEniAnnotation(raw);
+        if (!d.ok) continue;
+        const trunk = trunkOfInstance.get(nodes.get(p.spec?.nodeName ?? '') ?? '');
+        for (const e of d.value) {
+          const id = `${p.metadata?.uid}/${e.eniId}`;
+          live.add(id);
+          const vk = `${p.spec?.nodeName}/${e.vlanId}`;
+          const other = podVlans.get(vk);
+          if (other && other !== p.metadata?.uid && !reported.has(`pv:${vk}`)) {
+            reported.add(`pv:${vk}`);
+            note('doubleVlan', `two live pods annotated with VLAN ${e.vlanId} on ${p.spec?.nodeName}`);
+          }
+          podVlans.set(vk, p.metadata?.uid ?? '');
+          const eni = enis.get(e.eniId);
+          const a = assocByBranch.get(e.eniId);
+          const placed = !!eni && !!a && a.trunkInterfaceId === trunk && a.vlanId === e.vlanId;
+          const groupsOk = !eni || p.metadata?.labels?.app !== 'm' || (eni.groups.length === 1 && eni.groups[0] === sg);
+          for (const [kind, ok] of [['liveDeleted', placed], ['wrongGroups', groupsOk]] as const) {
+            const k = `${kind}:${id}`;
+            if (ok) {
+              badSince.delete(k);
+              continue;
+            }
+            const since = badSince.get(k) ?? now;
+            badSince.set(k, since);
+            if ((final || now - since > o.graceS * 1000) && !reported.has(k)) {
+              reported.add(k);
+              note(kind, `pod ${key} ENI ${e.eniId}: ${!eni ? 'missing in EC2' : !a ? 'associated with no trunk' : kind === 'wrongGroups' ? `groups [${eni.groups.join(' ')}]` : `on ${a.trunkInterfaceId} VLAN ${a.vlanId}, node trunk ${trunk}`} for ${Math.round((now - since) / 1000)} s`);
+            }
+          }
+        }
+      }
+      for (const k of badSince.keys()) if (!live.has(k.slice(k.indexOf(':') + 1))) badSince.delete(k);
+      if (final) {
+        const allPods = (await core.listPodForAllNamespaces()).items;
+        const views = [...enis.values()];
+        for (const id of orphanBranchEnis(views, allPods)) note('leaked', `branch ENI ${id} has no live pod after the cooldown`);
+        const named = new Set(allPods.flatMap((p) => { const d = decodePodEniAnnotation(p.metadata?.annotations?.[ANNOTATION_POD_ENI] ?? ''); return d.ok ? d.value.map((e) => e.eniId) : []; }));
+        for (const e of views) {
+          if (e.tags[TAG_ENI_OWNER] !== TAG_ENI_OWNER_VALUE || e.interfaceType === 'trunk' || !e.tags[TAG_TRUNK_ENI_ID] || e.tags[TAG_WARM]) continue;
+          if (!assocByBranch.has(e.networkInterfaceId) && !named.has(e.networkInterfaceId)) note('stray', `branch ENI ${e.networkInterfaceId} on no trunk and named by no pod`);
+        }
+      }
+    };
+
+    // ---- churn, kills, cuts, samples
+    const endAt = Date.now() + o.durationS * 1000;
+    let seq = 0;
+    let nextKill = Date.now() + o.killEveryS * 1000;
+    let nextCut = Date.now() + o.cutEveryS * 1000;
+    let nextSample = Date.now() + 3_000;
+    const maxPods = o.nodes * 6;
+    while (Date.now() < endAt) {
+      const pods = (await core.listNamespacedPod({ namespace: NS })).items.filter((p) => !p.metadata?.deletionTimestamp);
+      const dice = random();
+      try {
+        if (pods.length < maxPods && dice < 0.45) {
+          for (let i = 0; i < o.wave; i++) {
+            const kind = random();
+            const job = kind < 0.2;
+            const matched = kind < 0.85;
+            await core.createNamespacedPod({ namespace: NS, body: podBody(`p${++seq}`, matched, job) });
+            life.created++;
+            if (job) life.jobs++;
+            if (matched) life.matched++;
+            else life.unmatched++;
+          }
+        } else if (pods.length > 0) {
+          const victim = pods[Math.floor(random() * pods.length)] as V1Pod;
+          const name = victim.metadata?.name ?? '';
+          const force = random() < 0.3;
+          await core.deleteNamespacedPod({ namespace: NS, name, ...(force ? { gracePeriodSeconds: 0 } : {}) });
+          life.deleted++;
+          if (force) life.forced++;
+          if (random() < 0.4) {
+            // A replacement under the same name (a StatefulSet's way).
+            await waitGone(core, name);
+            await core.createNamespacedPod({ namespace: NS, body: podBody(name, victim.metadata?.labels?.app === 'm', false) });
+            life.replaced++;
+            life.created++;
+          }
+        }
+      } catch {
+        // a name taken or already gone in the churn: the next step goes on
+      }
+      if (Date.now() >= nextKill) {
+        await proc.kill();
+        life.kills++;
+        proc = await start();
+        nextKill = Date.now() + o.killEveryS * 1000;
+      }
+      if (Date.now() >= nextCut) {
+        cutter.cutAll();
+        nextCut = Date.now() + o.cutEveryS * 1000;
+      }
+      if (Date.now() >= nextSample) {
+        await sample(false).catch(() => undefined);
+        nextSample = Date.now() + 3_000;
+      }
+      await sleep(400 + random() * 600);
+    }
+
+    // ---- convergence: no more faults, kills or cuts; wait out the cooldown, then the final check
+    proxy.enabled = false;
+    const settleBy = Date.now() + (COOLDOWN_S + 60) * 1000;
+    for (;;) {
+      await sleep(3_000);
+      const allPods = (await core.listPodForAllNamespaces()).items;
+      const pending = orphanBranchEnis(sandbox.ec2.world.listEnis(), allPods).length;
+      const waiting = allPods.filter((p) => p.metadata?.namespace === NS && p.status?.phase === 'Running' && requestsEni(p) && !p.metadata?.annotations?.[ANNOTATION_POD_ENI]).length;
+      if ((pending === 0 && waiting === 0) || Date.now() > settleBy) break;
+    }
+    await sample(true);
+  } finally {
+    await proc?.stop().catch(() => undefined);
+    await cutter.stop().catch(() => undefined);
+    await proxy.stop().catch(() => undefined);
+    await sandbox.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pass = Object.values(counts).every((n) => n === 0);
+  const result = { bench: 'chaos', at: new Date().toISOString(), options: o, pass, counts, faults: { ...proxy.counts, kubeCuts: cutter.cuts }, lifecycles: life, examples };
+  const out = join(repoRoot, 'test', 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  const body = `${JSON.stringify(result, null, 2)}\n`;
+  writeFileSync(join(out, `chaos-${result.at.replaceAll(':', '-').replaceAll('.', '-')}.json`), body);
+  writeFileSync(join(out, 'chaos-latest.json'), body);
+  console.log(JSON.stringify({ pass, counts, faults: { calls: proxy.counts.calls, failed: proxy.counts.failed, performedThenFailed: proxy.counts.performedThenFailed, kubeCuts: cutter.cuts }, lifecycles: life }));
+  if (!pass) process.exitCode = 1;
+}
+
+function requestsEni(p: V1Pod): boolean {
+  return (p.spec?.containers ?? []).some((c) => c.resources?.requests?.[RESOURCE_POD_ENI] !== undefined);
+}
+
+function podBody(name: string, matched: boolean, job: boolean): V1Pod {
+  return {
+    metadata: { name, namespace: NS, labels: { app: matched ? 'm' : 'u' }, ...(job ? { annotations: { [ANNOTATION_COMPLETE_AFTER_SECONDS]: '4' } } : {}) },
+    spec: {
+      ...(job ? { restartPolicy: 'Never' } : {}),
+      containers: [{ name: 'c', image: 'public.ecr.aws/docker/library/busybox:stable', ...(matched ? { resources: { requests: { [RESOURCE_POD_ENI]: '1' }, limits: { [RESOURCE_POD_ENI]: '1' } } } : {}) }],
+    },
+  };
+}
+
+async function createGroup(sandbox: Sandbox): Promise<string> {
+  const c = makeSandboxEc2Client(sandbox.ec2.endpoint, sandbox.region);
+  try {
+    return (await c.send(new CreateSecurityGroupCommand({ VpcId: sandbox.vpcId, GroupName: 'chaos', Description: 'chaos bench' }))).GroupId as string;
+  } finally {
+    c.destroy();
+  }
+}
+
+async function waitTrunks(core: CoreV1Api, n: number): Promise<void> {
+  const by = Date.now() + 120_000;
+  while (Date.now() < by) {
+    const nodes = (await core.listNode()).items;
+    if (nodes.length >= n && nodes.every((x) => x.metadata?.labels?.[LABEL_HAS_TRUNK_ATTACHED] === 'true')) return;
+    await sleep(500);
+  }
+  throw new Error('nodes did not get their trunks within 120 s');
+}
+
+async function waitGone(core: CoreV1Api, name: string): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    try {
+      await core.readNamespacedPod({ namespace: NS, name });
+    } catch {
+      return;
+    }
+    await sleep(250);
+  }
+}
