@@ -1,34 +1,12 @@
-/* eslint-disable @typescript-eslint/require-await -- fakes implement async interfaces without awaiting */
 // The informer's guards against a silent watch, on a fake inner informer and fake timers: the
 // staleness check restarts a watch that heard nothing for watchStaleMs (and not one that hears
 // bookmarks), and the relist repairs only what differs, leaving keys the watch touched meanwhile.
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SupervisedInformer, type InnerInformer, type InnerInformerArgs } from '../../../src/kube/informer.js';
+import { SupervisedInformer } from '../../../src/kube/informer.js';
+import { FakeInner as Inner } from '../helpers/fake-inner-informer.js';
 
 const obj = (name: string, rv: string): KubernetesObject => ({ metadata: { name, namespace: 'default', resourceVersion: rv } });
-
-class Inner implements InnerInformer<KubernetesObject> {
-  cbs: Record<string, Array<(x?: unknown) => void>> = { add: [], update: [], delete: [], error: [], connect: [] };
-  starts = 0;
-  stops = 0;
-  constructor(public args: InnerInformerArgs<KubernetesObject>) {}
-  on(verb: string, cb: (x: never) => void): void {
-    this.cbs[verb]!.push(cb as (x?: unknown) => void);
-  }
-  emit(verb: string, x?: unknown): void {
-    for (const cb of this.cbs[verb]!) cb(x);
-  }
-  async start(): Promise<void> {
-    this.starts++;
-    this.emit('connect');
-    const list = await this.args.list();
-    for (const o of list.items) this.emit('add', o);
-  }
-  async stop(): Promise<void> {
-    this.stops++;
-  }
-}
 
 function setup(opts: { watchStaleMs?: number; relistIntervalMs?: number }) {
   let inner!: Inner;
