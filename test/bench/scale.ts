@@ -4,6 +4,7 @@
 //
 //   npm run bench -- scale --nodes N --pods P --matched M [--time-scale X] [--type m5.xlarge]
 //                          [--namespaces K] [--review-rate 500] [--review-seconds 10] [--heap-snapshot]
+//                          [--controller-args "--flag value …"]
 //
 // How the cluster is built (printed as it goes, and said again in the JSON's `build`):
 // - The sandbox (local EC2 with AWS's token buckets scaled by --time-scale, local Kubernetes, node
@@ -190,6 +191,8 @@ export async function main(argv: string[]): Promise<void> {
   const reviewSeconds = positive('review-seconds', flag(argv, 'review-seconds', '10'));
   // --heap-snapshot: the loaded controller writes a heap snapshot (SIGUSR2), summarised in the JSON.
   const heapSnapshot = argv.includes('--heap-snapshot');
+  // --controller-args "…": extra `vpcrc controller` flags for both controller processes (A/B runs).
+  const controllerArgs = flag(argv, 'controller-args', '').split(/\s+/).filter((a) => a !== '');
   const afterRestartSeconds = positive('watch-after-restart', flag(argv, 'watch-after-restart', String(MIN_BRANCH_ENI_COOLDOWN_SECONDS + 15)));
   const dir = join(tmpdir(), `vpcrc-scale-${process.pid}`);
   const load = { atStart: loadavg().map(round1), cpus: cpus().length, memoryMiB: Math.round(totalmem() / 2 ** 20) };
@@ -215,7 +218,7 @@ export async function main(argv: string[]): Promise<void> {
     cm.data = { ...(cm.data ?? {}), [CONFIG_KEY_BRANCH_ENI_COOLDOWN]: String(MIN_BRANCH_ENI_COOLDOWN_SECONDS) };
     await core.replaceNamespacedConfigMap({ namespace: CNI_CONFIGMAP_NAMESPACE, name: CNI_CONFIGMAP_NAME, body: cm });
 
-    controller = await startControllerProcess(env, { timeScale, webhooks: true, ...(heapSnapshot ? { nodeOptions: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] } : {}) });
+    controller = await startControllerProcess(env, { timeScale, webhooks: true, extraArgs: controllerArgs, ...(heapSnapshot ? { nodeOptions: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] } : {}) });
     progress(`controller pid ${controller.pid} ready on the empty cluster; measuring its baseline`);
     await sleep(5000);
     const baseline = await sampleRss(controller.pid, 10);
@@ -359,7 +362,7 @@ export async function main(argv: string[]): Promise<void> {
     await controller.kill();
     progress('controller killed (SIGKILL); starting a new one');
     const restartStart = Date.now();
-    controller = await startControllerProcess(env, { timeScale, webhooks: true, readyTimeoutMs: 300_000 });
+    controller = await startControllerProcess(env, { timeScale, webhooks: true, extraArgs: controllerArgs, readyTimeoutMs: 300_000 });
     const processReadyMs = Date.now() - restartStart;
     // A new matched pod on a node: the restart is over when it gets its branch ENI.
     const probeNode = seeds[Math.floor(seeds.length / 2)] as NodeSeed;
@@ -405,7 +408,7 @@ export async function main(argv: string[]): Promise<void> {
       at: new Date().toISOString(),
       command: `npm run bench -- scale ${argv.join(' ')}`.trim(),
       machine: { ...load, node: process.version },
-      settings: { nodes, pods, matched, namespaces, type, timeScale, throttle: 'aws', reviewRate, reviewSeconds, cooldownSeconds: MIN_BRANCH_ENI_COOLDOWN_SECONDS },
+      settings: { nodes, pods, matched, namespaces, type, timeScale, throttle: 'aws', reviewRate, reviewSeconds, cooldownSeconds: MIN_BRANCH_ENI_COOLDOWN_SECONDS, controllerArgs },
       build: {
         trunks: 'created by the controller as the nodes joined',
         pods:

@@ -20,7 +20,7 @@ import { makeSandboxEc2Client } from '../../../src/sim/sandbox/ec2-client.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { getCniNode, instanceOfNode, listNodes, nodeEvents, podEniCapacity, startTestController, trunks } from './helpers.js';
+import { admin, getCniNode, instanceOfNode, listNodes, nodeEvents, podEniCapacity, startTestController, trunks } from './helpers.js';
 
 describe('controller: node lifecycle', () => {
   let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
@@ -152,5 +152,27 @@ describe('controller: node lifecycle', () => {
     expect(sandbox.ec2.world.getEni(cniOurs)).toBeUndefined();
     expect(sandbox.ec2.world.getEni(cniOther)?.status).toBe('available');
     expect(sandbox.ec2.world.getEni(controllerOther)?.status).toBe('available');
+  });
+
+  it('creates the CNINode of every Linux EC2 node at once, trunk requested or not, and none for Fargate, Auto Mode or Windows nodes', async () => {
+    const { core } = admin(sandbox);
+    const made = (name: string, labels: Record<string, string>, instance: string) =>
+      core.createNode({ body: { metadata: { name, labels }, spec: { providerID: `aws:///us-west-2a/${instance}` } } });
+    await made('hand-made-fargate', { 'kubernetes.io/os': 'linux', 'eks.amazonaws.com/compute-type': 'fargate', 'eks.amazonaws.com/fargate-profile': 'fp' }, 'i-0aaaaaaaaaaaaaaa1');
+    await made('hand-made-auto', { 'kubernetes.io/os': 'linux', 'eks.amazonaws.com/compute-type': 'auto' }, 'i-0aaaaaaaaaaaaaaa2');
+    await made('hand-made-windows', { 'kubernetes.io/os': 'windows' }, 'i-0aaaaaaaaaaaaaaa3');
+    await made('hand-made-linux', { 'kubernetes.io/os': 'linux' }, 'i-0aaaaaaaaaaaaaaa4');
+    try {
+      // No CNI on it asks for anything: the CNINode comes anyway, with no features and no trunk.
+      const linux = await waitFor(() => getCniNode(sandbox, 'hand-made-linux'), { what: 'CNINode of the Linux node' });
+      expect(linux.spec?.features ?? []).toEqual([]);
+      expect(linux.spec?.tags?.['node.k8s.amazonaws.com/instance_id']).toBe('i-0aaaaaaaaaaaaaaa4');
+      await new Promise((r) => setTimeout(r, 300));
+      for (const other of ['hand-made-fargate', 'hand-made-auto', 'hand-made-windows']) expect(await getCniNode(sandbox, other)).toBeUndefined();
+      expect(trunks(sandbox).filter((t) => t.attachment?.instanceId === 'i-0aaaaaaaaaaaaaaa4')).toEqual([]);
+    } finally {
+      for (const n of ['hand-made-fargate', 'hand-made-auto', 'hand-made-windows', 'hand-made-linux']) await core.deleteNode({ name: n });
+    }
+    await waitFor(async () => (await getCniNode(sandbox, 'hand-made-linux')) === undefined, { what: 'the CNINode collected with its Node', timeoutMs: 10_000 });
   });
 });
