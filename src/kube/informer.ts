@@ -11,9 +11,9 @@
 // A watch can also go silent without any error (a half-open TCP connection: the server's writes
 // never arrive, the client never hears the end). The watch asks for bookmarks (kube-apiserver
 // sends one about every minute), so a watch that delivers nothing at all for `watchStaleMs` is
-// restarted from its last resourceVersion; and a periodic relist (`relistIntervalMs`) compares
-// a consistent list with the cache by resourceVersion and repairs what any watch missed, calling
-// handlers only for the objects that differ.
+// restarted from its last resourceVersion; and a periodic relist (`relistIntervalMs`), at least as
+// new as the last resourceVersion seen (cheap: kube-apiserver serves it from its watch cache),
+// repairs the cache where it differs by resourceVersion, calling handlers only for those objects.
 //
 //   const pods = new SupervisedInformer<V1Pod>({
 //     name: 'pods', kc, path: '/api/v1/pods', fieldSelector: 'spec.nodeName!=',
@@ -53,8 +53,8 @@ export interface InnerInformerArgs<T extends KubernetesObject> {
   fieldSelector?: string;
   /** Applied to every watched object before the inner cache stores it (list items come transformed). */
   transform?: (obj: T) => T;
-  /** Called for everything the watch delivers, bookmarks included (the staleness check's clock). */
-  onWatchActivity?: () => void;
+  /** Called for everything the watch delivers, bookmarks included (the staleness check's clock), with its resourceVersion. */
+  onWatchActivity?: (resourceVersion: string | undefined) => void;
 }
 export type InnerInformerFactory<T extends KubernetesObject> = (args: InnerInformerArgs<T>) => InnerInformer<T>;
 
@@ -64,6 +64,9 @@ export interface ListQuery {
   /** Page size and the continue token of a paged list (`pageSize`). */
   limit?: number;
   _continue?: string;
+  /** The periodic relist's: at least as new as this (served from the API server's watch cache). */
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
 }
 
 export interface SupervisedInformerOptions<T extends KubernetesObject> {
@@ -140,7 +143,7 @@ export class ReportingWatch extends Watch {
   constructor(
     kc: KubeConfig,
     private readonly transform?: (obj: never) => unknown,
-    private readonly onActivity?: () => void,
+    private readonly onActivity?: (resourceVersion: string | undefined) => void,
   ) {
     super(kc);
   }
@@ -155,7 +158,7 @@ export class ReportingWatch extends Watch {
     const seen = this.onActivity;
     // Objects only: ERROR and BOOKMARK events carry a Status or a bare resourceVersion.
     const cb = (phase: string, apiObj: unknown, watchObj?: unknown): void => {
-      seen?.();
+      seen?.(phase === 'ERROR' ? undefined : (apiObj as KubernetesObject | undefined)?.metadata?.resourceVersion);
       callback(phase, t && (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') ? t(apiObj as never) : apiObj, watchObj);
     };
     try {
@@ -196,6 +199,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
   private readonly query: ListQuery;
   private readonly watchStaleMs: number;
   private lastActivity = 0;
+  /** The newest resourceVersion the list or the watch delivered (the relist asks for at least this). */
+  private lastRv: string | undefined;
   private staleTimer: NodeJS.Timeout | undefined;
   private relistTimer: NodeJS.Timeout | undefined;
   /** While a relist runs: keys the watch touched meanwhile (newer than the list, left alone). */
@@ -219,11 +224,15 @@ export class SupervisedInformer<T extends KubernetesObject> {
       list: async () => {
         const result = await this.listAll(query);
         this.listSucceeded = true;
+        this.lastRv = result.metadata?.resourceVersion || this.lastRv;
         return result;
       },
       ...query,
       ...(opts.transform ? { transform: opts.transform } : {}),
-      onWatchActivity: () => this.heard(),
+      onWatchActivity: (rv) => {
+        this.heard();
+        if (rv) this.lastRv = rv;
+      },
     });
     this.inner.on('add', (obj) => this.upsert(this.fromWatch(obj)));
     this.inner.on('update', (obj) => this.upsert(this.fromWatch(obj)));
@@ -338,8 +347,10 @@ export class SupervisedInformer<T extends KubernetesObject> {
     const items: T[] = [];
     let first: KubernetesListObject<T> | undefined;
     let token: string | undefined;
+    // A continued page carries no resourceVersion (the API server refuses both): the token pins the snapshot.
+    const { resourceVersion: _rv, resourceVersionMatch: _m, ...continued } = query;
     do {
-      const page = await this.opts.list({ ...query, limit: pageSize, ...(token ? { _continue: token } : {}) });
+      const page = await this.opts.list(token ? { ...continued, limit: pageSize, _continue: token } : { ...query, limit: pageSize });
       first ??= page;
       for (const o of trim(page.items)) items.push(o);
       token = page.metadata?._continue || undefined;
@@ -374,6 +385,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
   }
 
   private fromWatch(obj: T): T {
+    // Not lastRv: an initial list's items come through here with versions older than the list's.
     this.heard();
     this.touchedDuringRelist?.add(objectKey(obj));
     return obj;
@@ -391,15 +403,17 @@ export class SupervisedInformer<T extends KubernetesObject> {
   }
 
   /**
-   * Compare a fresh list with the cache and repair the differences. The list is a consistent read,
-   * so it is at least as new as every event cached before it started; keys the watch touched while
-   * it ran are newer than the list and left alone.
+   * Compare a fresh list with the cache and repair the differences. The list is asked to be at least
+   * as new as the last resourceVersion seen (resourceVersionMatch=NotOlderThan: kube-apiserver
+   * answers from its watch cache, no etcd read), so it is as new as every event cached before it
+   * started; keys the watch touched while it ran are newer than the list and left alone.
    */
   async relist(): Promise<void> {
     if (this.stopped || !this.synced || this.touchedDuringRelist) return;
     const touched = (this.touchedDuringRelist = new Set<string>());
+    const atLeast = this.lastRv ? { resourceVersion: this.lastRv, resourceVersionMatch: 'NotOlderThan' } : {};
     try {
-      const list = await this.listAll(this.query);
+      const list = await this.listAll({ ...this.query, ...atLeast });
       if (this.stopped) return;
       const listed = new Set<string>();
       for (const obj of list.items) {

@@ -1,6 +1,6 @@
 // What every action handler shares: the handler type, ClientToken idempotency, and the generic
 // describe (IDs, filters, pagination) for the small collections.
-import { Ec2Error, invalidParameterValue } from './errors.js';
+import { Ec2ErrorResponse, invalidParameterValue } from './errors.js';
 import { compileFilters, matchesAll, type FilterSet } from './filters.js';
 import { collectPage, pageRequest } from './pagination.js';
 import { filters, type Params } from './query-params.js';
@@ -33,7 +33,7 @@ export function idempotent(ctx: ActionContext, action: string, p: Params, run: (
   const prior = ctx.idempotency.get(key);
   if (prior) {
     if (prior.fingerprint !== fingerprint) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'IdempotentParameterMismatch',
         `Client token '${token}' was already used with different request parameters.`,
       );

@@ -1,5 +1,5 @@
 // VPCs, subnets and security groups.
-import { Ec2Error } from './errors.js';
+import { Ec2ErrorResponse } from './errors.js';
 import { type FilterSet } from './filters.js';
 import { listOf, optString, reqString, tagSpecifications } from './query-params.js';
 import { renderSecurityGroup, renderSubnet, renderVpc, securityGroupArn } from './render.js';
@@ -63,7 +63,7 @@ export const describeSubnets: ActionHandler = (ctx, p) => {
 
 export const createSecurityGroup: ActionHandler = (ctx, p) => {
   const vpcId = p.get('VpcId');
-  if (vpcId === undefined) throw new Ec2Error('VPCIdNotSpecified', 'No default VPC for this user');
+  if (vpcId === undefined) throw new Ec2ErrorResponse('VPCIdNotSpecified', 'No default VPC for this user');
   const g = ctx.world.createSecurityGroup(reqString(p, 'GroupName'), reqString(p, 'GroupDescription'), vpcId, tagSpecifications(p, 'security-group'));
   return el('return', true) + el('groupId', g.groupId) + el('securityGroupArn', securityGroupArn(ctx.world, g.groupId)) + (g.tags.size ? tagSet(g.tags) : '');
 };
@@ -87,7 +87,7 @@ export const describeSecurityGroups: ActionHandler = (ctx, p) => {
     for (const id of x) {
       checkId('sg', id);
       const g = w.getGroup(id);
-      if (!g) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+      if (!g) throw new Ec2ErrorResponse('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
       out.push(g);
     }
     return out;
@@ -97,7 +97,7 @@ export const describeSecurityGroups: ActionHandler = (ctx, p) => {
     const byName = new Set(names);
     const known = new Set([...w.allGroups()].map((g) => g.groupName));
     for (const n of names) {
-      if (!known.has(n)) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${n}' does not exist`);
+      if (!known.has(n)) throw new Ec2ErrorResponse('InvalidGroup.NotFound', `The security group '${n}' does not exist`);
     }
     r = { items: r.items.filter((g) => byName.has(g.groupName)), nextToken: r.nextToken };
   }

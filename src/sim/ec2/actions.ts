@@ -1,6 +1,6 @@
 // The action table: EC2 action name → handler. A handler reads the Query parameters (EC2 wire
 // names), calls the world and returns the inner XML of `<ActionResponse>`; errors are thrown as
-// Ec2Error and rendered by the server.
+// Ec2ErrorResponse and rendered by the server.
 import type { ActionHandler } from './action-support.js';
 import * as eni from './actions-eni.js';
 import * as instances from './actions-instances.js';

@@ -1,6 +1,6 @@
 // The test-facing knobs of the local EC2: faults, latency, throttle, counters and the
 // eventual-consistency delay. Everything here is in-process state read by the server per request.
-import { Ec2Error, statusForCode } from './errors.js';
+import { Ec2ErrorResponse, statusForCode } from './errors.js';
 import type { BucketSpec, Throttle, ThrottleProfile } from './throttle.js';
 
 export interface FaultSpec {
@@ -92,11 +92,11 @@ export class Ec2Control {
   }
 
   /** The error this call must fail with, if any (consumes one count). */
-  takeFault(action: string): Ec2Error | undefined {
+  takeFault(action: string): Ec2ErrorResponse | undefined {
     return this.takeFrom(action) ?? this.takeFrom(ANY);
   }
 
-  private takeFrom(key: string): Ec2Error | undefined {
+  private takeFrom(key: string): Ec2ErrorResponse | undefined {
     const list = this.faults.get(key);
     if (!list || list.length === 0) return undefined;
     const f = list[0] as ActiveFault;
@@ -104,7 +104,7 @@ export class Ec2Control {
     f.remaining -= 1;
     if (f.remaining <= 0) list.shift();
     if (list.length === 0) this.faults.delete(key);
-    return new Ec2Error(f.code, f.message ?? `Injected fault: ${f.code}`, f.status ?? statusForCode(f.code));
+    return new Ec2ErrorResponse(f.code, f.message ?? `Injected fault: ${f.code}`, f.status ?? statusForCode(f.code));
   }
 
   // ---- latency

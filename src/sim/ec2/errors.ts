@@ -1,30 +1,30 @@
 // EC2's error model: a code (the contract the SDK and the controller switch on), a message for
 // humans, and the HTTP status EC2 sends with it. Everything the local EC2 rejects is one of these.
 
-export class Ec2Error extends Error {
+export class Ec2ErrorResponse extends Error {
   constructor(
     readonly code: string,
     message: string,
     readonly status: number = 400,
   ) {
     super(message);
-    this.name = 'Ec2Error';
+    this.name = 'Ec2ErrorResponse';
   }
 }
 
-export const missingParameter = (name: string): Ec2Error =>
-  new Ec2Error('MissingParameter', `The request must contain the parameter ${name}`);
+export const missingParameter = (name: string): Ec2ErrorResponse =>
+  new Ec2ErrorResponse('MissingParameter', `The request must contain the parameter ${name}`);
 
-export const invalidParameterValue = (message: string): Ec2Error => new Ec2Error('InvalidParameterValue', message);
+export const invalidParameterValue = (message: string): Ec2ErrorResponse => new Ec2ErrorResponse('InvalidParameterValue', message);
 
-export const invalidParameterCombination = (message: string): Ec2Error =>
-  new Ec2Error('InvalidParameterCombination', message);
+export const invalidParameterCombination = (message: string): Ec2ErrorResponse =>
+  new Ec2ErrorResponse('InvalidParameterCombination', message);
 
-export const requestLimitExceeded = (): Ec2Error =>
-  new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
+export const requestLimitExceeded = (): Ec2ErrorResponse =>
+  new Ec2ErrorResponse('RequestLimitExceeded', 'Request limit exceeded.', 503);
 
-export const internalError = (): Ec2Error =>
-  new Ec2Error('InternalError', 'An internal error has occurred', 500);
+export const internalError = (): Ec2ErrorResponse =>
+  new Ec2ErrorResponse('InternalError', 'An internal error has occurred', 500);
 
 /** HTTP status EC2 uses for a code, for codes injected as faults by tests. */
 export function statusForCode(code: string): number {

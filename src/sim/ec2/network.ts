@@ -1,7 +1,7 @@
 // The network half of the world: VPCs, subnets (with their address pools) and security groups,
 // and the rules for using groups on an interface (exist, same VPC, within the per-interface quota).
 import { AddressPool, cidrContains, cidrOverlaps, parseCidr } from './address-pool.js';
-import { Ec2Error, invalidParameterValue } from './errors.js';
+import { Ec2ErrorResponse, invalidParameterValue } from './errors.js';
 import { isWellFormedId, type IdFactory } from './ids.js';
 import { checkId, notFound, tagMap, validateTags, type TagInputs } from './world-errors.js';
 import type { SecurityGroup, Subnet, Vpc } from './world-types.js';
@@ -68,7 +68,7 @@ export class Network {
   createVpc(cidrBlock: string, tags: TagInputs[] = [], isDefault = false): Vpc {
     const cidr = parseCidr(cidrBlock);
     if (cidr.prefix < 16 || cidr.prefix > 28) {
-      throw new Ec2Error('InvalidVpc.Range', `The CIDR '${cidrBlock}' is invalid.`);
+      throw new Ec2ErrorResponse('InvalidVpc.Range', `The CIDR '${cidrBlock}' is invalid.`);
     }
     validateTags(tags);
     const vpc: Vpc = { vpcId: this.ids.next('vpc'), cidrBlock, cidr, isDefault, tags: tagMap(tags) };
@@ -82,11 +82,11 @@ export class Network {
     const vpc = this.requireVpc(vpcId);
     const cidr = parseCidr(cidrBlock);
     if (cidr.prefix < 16 || cidr.prefix > 28 || !cidrContains(vpc.cidr, cidr)) {
-      throw new Ec2Error('InvalidSubnet.Range', `The CIDR '${cidrBlock}' is invalid.`);
+      throw new Ec2ErrorResponse('InvalidSubnet.Range', `The CIDR '${cidrBlock}' is invalid.`);
     }
     for (const s of this.subnets.values()) {
       if (s.vpcId === vpcId && cidrOverlaps(s.cidr, cidr)) {
-        throw new Ec2Error('InvalidSubnet.Conflict', `The CIDR '${cidrBlock}' conflicts with another subnet`);
+        throw new Ec2ErrorResponse('InvalidSubnet.Conflict', `The CIDR '${cidrBlock}' conflicts with another subnet`);
       }
     }
     const az = availabilityZone ?? `${this.region}a`;
@@ -118,7 +118,7 @@ export class Network {
     }
     for (const g of this.groups.values()) {
       if (g.vpcId === vpcId && g.groupName === groupName) {
-        throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${groupName}' already exists for VPC '${vpcId}'`);
+        throw new Ec2ErrorResponse('InvalidGroup.Duplicate', `The security group '${groupName}' already exists for VPC '${vpcId}'`);
       }
     }
     validateTags(tags);
@@ -133,7 +133,7 @@ export class Network {
   importSecurityGroup(groupId: string, groupName: string, vpcId: string): SecurityGroup {
     this.requireVpc(vpcId);
     if (!isWellFormedId('sg', groupId)) throw invalidParameterValue(`Invalid security group ID: ${groupId}`);
-    if (this.groups.has(groupId)) throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${groupId}' already exists`);
+    if (this.groups.has(groupId)) throw new Ec2ErrorResponse('InvalidGroup.Duplicate', `The security group '${groupId}' already exists`);
     const g: SecurityGroup = { groupId, groupName, description: `imported ${groupId}`, vpcId, tags: tagMap([]) };
     this.groups.set(groupId, g);
     return g;
@@ -159,11 +159,11 @@ export class Network {
     for (const id of unique) {
       const g = this.groups.get(id) as SecurityGroup;
       if (g.vpcId !== vpcId) {
-        throw new Ec2Error('InvalidParameter', `Security group ${id} and subnet ${subnetId} belong to different networks.`);
+        throw new Ec2ErrorResponse('InvalidParameter', `Security group ${id} and subnet ${subnetId} belong to different networks.`);
       }
     }
     if (unique.length > this.securityGroupsPerInterface) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'SecurityGroupsPerInterfaceLimitExceeded',
         `The maximum number of security groups per interface has been reached (${this.securityGroupsPerInterface}).`,
       );

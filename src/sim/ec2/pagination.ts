@@ -1,7 +1,7 @@
 // MaxResults/NextToken for describes. Every paged collection is walked in a stable creation order
 // (a sequence number per record), and the token carries the last sequence number returned, so a
 // page boundary stays valid while records are created or deleted between calls.
-import { Ec2Error, invalidParameterCombination } from './errors.js';
+import { Ec2ErrorResponse, invalidParameterCombination } from './errors.js';
 import { optInt, type Params } from './query-params.js';
 
 export interface PageRequest {
@@ -25,8 +25,8 @@ function decodeToken(token: string): number {
   return n;
 }
 
-function invalidToken(token: string): Ec2Error {
-  return new Ec2Error('InvalidPaginationToken', `The pagination token '${token.slice(0, 64)}' is not valid or has expired.`);
+function invalidToken(token: string): Ec2ErrorResponse {
+  return new Ec2ErrorResponse('InvalidPaginationToken', `The pagination token '${token.slice(0, 64)}' is not valid or has expired.`);
 }
 
 /**

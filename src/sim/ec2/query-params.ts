@@ -1,6 +1,6 @@
 // Reading EC2 Query-protocol parameters. The SDK flattens every list as `Name.N` (1-based) and
 // every nested structure as `Name.Member`, e.g. `Filter.1.Value.2`, `TagSpecification.1.Tag.1.Key`.
-import { Ec2Error, invalidParameterValue, missingParameter } from './errors.js';
+import { Ec2ErrorResponse, invalidParameterValue, missingParameter } from './errors.js';
 import type { TagInputs } from './world-errors.js';
 
 export type Params = ReadonlyMap<string, string>;
@@ -14,7 +14,7 @@ export function parseQuery(text: string): Map<string, string> {
   const sp = new URLSearchParams(text);
   let n = 0;
   for (const [k, v] of sp) {
-    if (++n > MAX_BODY_PARAMS) throw new Ec2Error('InvalidParameterValue', 'Too many request parameters');
+    if (++n > MAX_BODY_PARAMS) throw new Ec2ErrorResponse('InvalidParameterValue', 'Too many request parameters');
     out.set(k, v);
   }
   return out;

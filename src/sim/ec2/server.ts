@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../observability/logger.js';
 import { ACTIONS, type ActionContext } from './actions.js';
 import type { Ec2Control } from './control.js';
-import { Ec2Error, internalError, requestLimitExceeded } from './errors.js';
+import { Ec2ErrorResponse, internalError, requestLimitExceeded } from './errors.js';
 import { parseQuery, type Params } from './query-params.js';
 import { bucketKey, type Throttle } from './throttle.js';
 import type { World } from './world.js';
@@ -65,7 +65,7 @@ export function createEc2Server(deps: ServerDeps): Server {
     const requestId = randomUUID();
     const started = performance.now();
     let action = '(none)';
-    const fail = (err: Ec2Error, outcome: 'throttled' | 'error' | 'fault'): void => {
+    const fail = (err: Ec2ErrorResponse, outcome: 'throttled' | 'error' | 'fault'): void => {
       if (ACTIONS[action]) control.record(action, outcome, performance.now() - started);
       send(res, err.status, errorBody(err.code, err.message, requestId), requestId);
     };
@@ -76,27 +76,27 @@ export function createEc2Server(deps: ServerDeps): Server {
       const query = q >= 0 ? rawUrl.slice(q + 1) : '';
       if (req.method === 'POST') {
         const body = await readBody(req);
-        if (body === undefined) throw new Ec2Error('InvalidParameterValue', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+        if (body === undefined) throw new Ec2ErrorResponse('InvalidParameterValue', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
         params = parseQuery(body);
         // Parameters may also ride on the URL; the body wins.
         if (query) for (const [k, v] of parseQuery(query)) if (!params.has(k)) params.set(k, v);
       } else if (req.method === 'GET') {
         params = parseQuery(query);
       } else {
-        throw new Ec2Error('InvalidHttpRequest', `The HTTP method ${req.method ?? ''} is not supported; use POST or GET`, 405);
+        throw new Ec2ErrorResponse('InvalidHttpRequest', `The HTTP method ${req.method ?? ''} is not supported; use POST or GET`, 405);
       }
     } catch (err) {
-      fail(err instanceof Ec2Error ? err : new Ec2Error('MalformedQueryString', 'The request could not be parsed'), 'error');
+      fail(err instanceof Ec2ErrorResponse ? err : new Ec2ErrorResponse('MalformedQueryString', 'The request could not be parsed'), 'error');
       return;
     }
     const name = params.get('Action');
     if (name === undefined || name === '') {
-      fail(new Ec2Error('MissingAction', 'The request must contain the parameter Action'), 'error');
+      fail(new Ec2ErrorResponse('MissingAction', 'The request must contain the parameter Action'), 'error');
       return;
     }
     const handler = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
     if (!handler) {
-      fail(new Ec2Error('InvalidAction', `The action ${name.slice(0, 100)} is not valid for this web service.`), 'error');
+      fail(new Ec2ErrorResponse('InvalidAction', `The action ${name.slice(0, 100)} is not valid for this web service.`), 'error');
       return;
     }
     action = name;
@@ -114,7 +114,7 @@ export function createEc2Server(deps: ServerDeps): Server {
     }
     if (params.get('DryRun') === 'true') {
       // EC2 answers a permitted dry run with this error; there are no permissions to check here.
-      fail(new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412), 'error');
+      fail(new Ec2ErrorResponse('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412), 'error');
       return;
     }
     let inner: string;
@@ -122,7 +122,7 @@ export function createEc2Server(deps: ServerDeps): Server {
       world.tick();
       inner = handler(ctx, params);
     } catch (err) {
-      if (err instanceof Ec2Error) {
+      if (err instanceof Ec2ErrorResponse) {
         fail(err, 'error');
       } else {
         logger.error({ err, action }, 'local EC2 handler failed');

@@ -1,5 +1,5 @@
 // EC2's errors for missing or malformed resource IDs and bad tags, worded as EC2 words them.
-import { Ec2Error, invalidParameterValue } from './errors.js';
+import { Ec2ErrorResponse, invalidParameterValue } from './errors.js';
 import { isWellFormedId } from './ids.js';
 
 export const MAX_TAGS_PER_RESOURCE = 50;
@@ -19,19 +19,19 @@ const NOT_FOUND_CODE: Record<ResourcePrefix, [string, string]> = {
   vpc: ['InvalidVpcID', 'vpc'],
 };
 
-export function notFound(prefix: ResourcePrefix, ids: readonly string[]): Ec2Error {
+export function notFound(prefix: ResourcePrefix, ids: readonly string[]): Ec2ErrorResponse {
   const [code, noun] = NOT_FOUND_CODE[prefix];
   const msg =
     ids.length === 1
       ? `The ${noun} ID '${ids[0]}' does not exist`
       : `The ${noun} IDs '${ids.join(', ')}' do not exist`;
-  return new Ec2Error(`${code}.NotFound`, msg);
+  return new Ec2ErrorResponse(`${code}.NotFound`, msg);
 }
 
-export function malformed(prefix: ResourcePrefix, id: string): Ec2Error {
+export function malformed(prefix: ResourcePrefix, id: string): Ec2ErrorResponse {
   const [code] = NOT_FOUND_CODE[prefix];
   const c = prefix === 'sg' ? 'InvalidGroupId' : code;
-  return new Ec2Error(`${c}.Malformed`, `Invalid id: "${id}" (expecting "${prefix}-...")`);
+  return new Ec2ErrorResponse(`${c}.Malformed`, `Invalid id: "${id}" (expecting "${prefix}-...")`);
 }
 
 /** Throws EC2's Malformed error unless `id` is well-formed for `prefix`. */
@@ -53,8 +53,8 @@ export function validateTags(tags: readonly TagInputs[], forCreate = true): void
   }
 }
 
-export function tagLimit(): Ec2Error {
-  return new Ec2Error('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS_PER_RESOURCE}) has been exceeded.`);
+export function tagLimit(): Ec2ErrorResponse {
+  return new Ec2ErrorResponse('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS_PER_RESOURCE}) has been exceeded.`);
 }
 
 /** Tag inputs as a resource's tag map (a missing value is the empty string, as in EC2). */

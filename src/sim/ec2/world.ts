@@ -1,10 +1,10 @@
 // The local EC2's world: instances, ENIs and trunk associations with EC2's rules, on top of the
 // network (VPCs, subnets, security groups: network.ts). Pure state and rules, no HTTP: the server
-// turns requests into calls here and errors thrown here (Ec2Error) into EC2's XML errors. Time is
+// turns requests into calls here and errors thrown here (Ec2ErrorResponse) into EC2's XML errors. Time is
 // injected; pending transitions (attaching → attached, detaching → detached) complete lazily on the
 // next access after their deadline, so the world needs no timers.
 import { EniIndex } from './eni-index.js';
-import { Ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
+import { Ec2ErrorResponse, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
 import { IdFactory } from './ids.js';
 import { instanceTypeCatalog, slotsOnCard, type InstanceTypeEntry, type InstanceTypeInfo } from './instance-types.js';
 import { TrunkAssociations } from './trunk-associations.js';
@@ -157,7 +157,7 @@ export class World {
 
   requireAssociation(id: string): TrunkAssociation {
     const a = this.associations.get(id);
-    if (!a) throw new Ec2Error('InvalidAssociationID.NotFound', `The association ID '${id}' does not exist`);
+    if (!a) throw new Ec2ErrorResponse('InvalidAssociationID.NotFound', `The association ID '${id}' does not exist`);
     return a;
   }
 
@@ -332,20 +332,20 @@ export class World {
   runInstances(input: RunInstancesInput): Instance[] {
     if (!input.imageId) throw missingParameter('ImageId');
     if (!/^ami-[0-9a-f]{8,17}$/.test(input.imageId)) {
-      throw new Ec2Error('InvalidAMIID.Malformed', `Invalid id: "${input.imageId}" (expecting "ami-...")`);
+      throw new Ec2ErrorResponse('InvalidAMIID.Malformed', `Invalid id: "${input.imageId}" (expecting "ami-...")`);
     }
     const info = this.catalog.get(input.instanceType);
     if (!info) throw invalidParameterValue(`Invalid value '${input.instanceType}' for InstanceType.`);
     if (input.minCount < 1 || input.maxCount < input.minCount) {
       throw invalidParameterValue('MinCount must be at least 1 and MaxCount at least MinCount');
     }
-    if (input.maxCount > 100) throw new Ec2Error('InstanceLimitExceeded', 'You have requested more instances (' + input.maxCount + ') than your current instance limit of 100 allows.');
+    if (input.maxCount > 100) throw new Ec2ErrorResponse('InstanceLimitExceeded', 'You have requested more instances (' + input.maxCount + ') than your current instance limit of 100 allows.');
     const subnet = this.requireSubnet(input.subnetId);
     const groups = this.groupsForNewInterface(input.groups, subnet);
     validateTags(input.tags ?? []);
     const count = Math.min(input.maxCount, subnet.pool.available);
     if (count < input.minCount) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'InsufficientFreeAddressesInSubnet',
         `There are not enough free addresses in subnet '${subnet.subnetId}' to satisfy the requested number of instances.`,
       );
@@ -456,7 +456,7 @@ export class World {
   ): Eni {
     const needed = 1 + secondaryCount;
     if (subnet.pool.available < needed) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'InsufficientFreeAddressesInSubnet',
         `There are not enough free addresses in subnet '${subnet.subnetId}' to satisfy the requested number of private IP addresses.`,
       );
@@ -465,7 +465,7 @@ export class World {
     if (privateIp !== undefined) {
       const r = subnet.pool.allocateSpecific(privateIp);
       if (!r.ok) {
-        if (r.reason === 'in-use') throw new Ec2Error('InvalidIPAddress.InUse', `The specified address ${privateIp} is already in use.`);
+        if (r.reason === 'in-use') throw new Ec2ErrorResponse('InvalidIPAddress.InUse', `The specified address ${privateIp} is already in use.`);
         throw invalidParameterValue(`Address ${privateIp} does not fall within the subnet's address range or is reserved`);
       }
       primary = privateIp;
@@ -505,16 +505,16 @@ export class World {
     this.tick();
     const eni = this.requireEni(id);
     if (eni.attachment) {
-      throw new Ec2Error('InvalidNetworkInterface.InUse', `The network interface '${id}' is currently in use.`);
+      throw new Ec2ErrorResponse('InvalidNetworkInterface.InUse', `The network interface '${id}' is currently in use.`);
     }
     if (eni.branchAssociationId) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'InvalidNetworkInterface.InUse',
         `The network interface '${id}' is currently in use: it is associated with a trunk interface (${eni.branchAssociationId}).`,
       );
     }
     if (this.associations.vlansOf(id)?.size) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'InvalidNetworkInterface.InUse',
         `The network interface '${id}' is currently in use: trunk interface still has branch associations.`,
       );
@@ -538,10 +538,10 @@ export class World {
     const eni = this.requireEni(eniId);
     const inst = this.requireInstance(instanceId);
     if (inst.state !== 'running') {
-      throw new Ec2Error('IncorrectInstanceState', `The instance '${instanceId}' is not in a state from which it can be attached to.`);
+      throw new Ec2ErrorResponse('IncorrectInstanceState', `The instance '${instanceId}' is not in a state from which it can be attached to.`);
     }
     if (eni.attachment || eni.branchAssociationId) {
-      throw new Ec2Error('InvalidNetworkInterface.InUse', `Interface: [${eniId}] in use.`);
+      throw new Ec2ErrorResponse('InvalidNetworkInterface.InUse', `Interface: [${eniId}] in use.`);
     }
     if (eni.availabilityZone !== inst.availabilityZone) {
       throw invalidParameterCombination(
@@ -549,7 +549,7 @@ export class World {
       );
     }
     if (eni.createdType === 'trunk' && !inst.info.trunkCompatible) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'UnsupportedOperation',
         `The instance type '${inst.instanceType}' does not support trunk network interfaces.`,
       );
@@ -559,7 +559,7 @@ export class World {
     if (slots === 0) throw invalidParameterValue(`Invalid value '${card}' for NetworkCardIndex: the instance type '${inst.instanceType}' has no such network card`);
     const onCard = this.enisOfInstance(instanceId).filter((e) => e.attachment?.networkCardIndex === card);
     if (onCard.length >= slots) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'AttachmentLimitExceeded',
         `Interface count ${onCard.length + 1} exceeds the limit for ${inst.instanceType}`,
       );
@@ -608,11 +608,11 @@ export class World {
     const eniId = this.index.eniOfAttachment(attachmentId);
     const eni = eniId ? this.enis.get(eniId) : undefined;
     if (!eni?.attachment) {
-      throw new Ec2Error('InvalidAttachmentID.NotFound', `The attachment ID '${attachmentId}' does not exist`);
+      throw new Ec2ErrorResponse('InvalidAttachmentID.NotFound', `The attachment ID '${attachmentId}' does not exist`);
     }
     const att = eni.attachment;
     if (att.deviceIndex === 0) {
-      throw new Ec2Error('OperationNotPermitted', 'The network interface at device index 0 cannot be detached.');
+      throw new Ec2ErrorResponse('OperationNotPermitted', 'The network interface at device index 0 cannot be detached.');
     }
     if (att.status === 'detaching' && !force) return;
     const delay = force ? 0 : this.opts.attachDelayMs();
@@ -635,7 +635,7 @@ export class World {
     const groups = input.groups ? this.network.resolveGroups(input.groups, eni.vpcId, eni.subnetId) : undefined;
     if (input.attachment) {
       if (!eni.attachment || eni.attachment.attachmentId !== input.attachment.attachmentId) {
-        throw new Ec2Error('InvalidAttachmentID.NotFound', `The attachment ID '${input.attachment.attachmentId}' does not exist`);
+        throw new Ec2ErrorResponse('InvalidAttachmentID.NotFound', `The attachment ID '${input.attachment.attachmentId}' does not exist`);
       }
     }
     if (input.description !== undefined && input.description.length > 255) {
@@ -690,16 +690,16 @@ export class World {
     }
     const att = trunk.attachment;
     if (!att || att.status !== 'attached') {
-      throw new Ec2Error('IncorrectState', `The trunk network interface '${trunkId}' is not attached to an instance.`);
+      throw new Ec2ErrorResponse('IncorrectState', `The trunk network interface '${trunkId}' is not attached to an instance.`);
     }
     if (branch.branchAssociationId) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'InvalidNetworkInterface.InUse',
         `The network interface '${branchId}' is already associated with a trunk (${branch.branchAssociationId}).`,
       );
     }
     if (branch.status !== 'available') {
-      throw new Ec2Error('InvalidNetworkInterface.InUse', `The network interface '${branchId}' is not available: it is ${branch.status}.`);
+      throw new Ec2ErrorResponse('InvalidNetworkInterface.InUse', `The network interface '${branchId}' is not available: it is ${branch.status}.`);
     }
     if (branch.vpcId !== trunk.vpcId || branch.availabilityZone !== trunk.availabilityZone) {
       throw invalidParameterCombination(
@@ -716,7 +716,7 @@ export class World {
     const inst = this.instances.get(att.instanceId) as Instance;
     const limit = inst.info.branchInterfaces;
     if ((vlans?.size ?? 0) >= limit) {
-      throw new Ec2Error(
+      throw new Ec2ErrorResponse(
         'AttachmentLimitExceeded',
         `The trunk network interface '${trunkId}' has reached the branch interface limit (${limit}) for instance type ${inst.instanceType}.`,
       );
@@ -769,7 +769,7 @@ export class World {
       'trunk-assoc': () => ({ tags: this.requireAssociation(id).tags }),
     };
     const r = lookups[prefix]?.();
-    if (!r) throw new Ec2Error('InvalidID', `The ID '${id}' is not valid`);
+    if (!r) throw new Ec2ErrorResponse('InvalidID', `The ID '${id}' is not valid`);
     return r;
   }
 

@@ -18,22 +18,22 @@ async function metric(registry: Registry, line: RegExp): Promise<number> {
 }
 
 describe('informers notice a silent watch', () => {
+  // What each test started, stopped after it in reverse order.
+  const started: Array<{ stop?: () => Promise<void>; close?: () => Promise<void> }> = [];
   let kube: LocalKube | undefined;
-  let informer: SupervisedInformer<V1ConfigMap> | undefined;
   afterEach(async () => {
-    await informer?.stop();
-    await kube?.close();
-    informer = kube = undefined;
+    for (const s of started.splice(0).reverse()) await (s.stop ?? s.close)?.call(s);
   });
 
   async function setup(bookmarkIntervalMs: number, liveness: { watchStaleMs: number; relistIntervalMs: number }) {
     kube = await startLocalKube({ bookmarkIntervalMs });
+    started.push(kube);
     const kc = kubeConfigFor(kube, 'admin');
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespacedConfigMap({ namespace: 'default', body: cm('a') });
     const registry = createMetricsRegistry({ defaultMetrics: false });
     const seen: string[] = [];
-    informer = new SupervisedInformer<V1ConfigMap>({
+    const informer = new SupervisedInformer<V1ConfigMap>({
       name: 'configmaps',
       kc,
       path: '/api/v1/configmaps',
@@ -46,6 +46,7 @@ describe('informers notice a silent watch', () => {
     informer.onAdd((o) => seen.push(`add:${objectKey(o)}`));
     informer.onUpdate((o) => seen.push(`update:${objectKey(o)}:${o.data?.v ?? ''}`));
     informer.onDelete((o) => seen.push(`delete:${objectKey(o)}`));
+    started.push(informer);
     await informer.start();
     await informer.waitForSync(5_000);
     return { core, registry, seen, inf: informer };

@@ -1,9 +1,9 @@
 // A random walk over the world's operations (with a fake clock for attach/detach delays), checking
-// EC2's invariants after every step. Refusals (Ec2Error) are expected; anything else is a bug.
+// EC2's invariants after every step. Refusals (Ec2ErrorResponse) are expected; anything else is a bug.
 import { describe, expect, it } from 'vitest';
 import { parseCidr, parseIpv4 } from '../../../src/sim/ec2/address-pool.js';
 import { seedDefaultWorld } from '../../../src/sim/ec2/default-world.js';
-import { Ec2Error } from '../../../src/sim/ec2/errors.js';
+import { Ec2ErrorResponse } from '../../../src/sim/ec2/errors.js';
 import { slotsOnCard } from '../../../src/sim/ec2/instance-types.js';
 import { World } from '../../../src/sim/ec2/world.js';
 
@@ -140,7 +140,7 @@ describe('world invariants under random operations', () => {
         (ops[op] as () => void)();
         okSteps++;
       } catch (err) {
-        if (!(err instanceof Ec2Error)) throw err;
+        if (!(err instanceof Ec2ErrorResponse)) throw err;
         refusals.set(err.code, (refusals.get(err.code) ?? 0) + 1);
       }
       const broken = violations(w);

@@ -1,47 +1,27 @@
-/* eslint-disable @typescript-eslint/require-await -- fakes implement async interfaces without awaiting */
 // The informer's guards against a silent watch, on a fake inner informer and fake timers: the
 // staleness check restarts a watch that heard nothing for watchStaleMs (and not one that hears
 // bookmarks), and the relist repairs only what differs, leaving keys the watch touched meanwhile.
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SupervisedInformer, type InnerInformer, type InnerInformerArgs } from '../../../src/kube/informer.js';
+import { SupervisedInformer, type ListQuery } from '../../../src/kube/informer.js';
+import { FakeInner as Inner } from '../helpers/fake-inner-informer.js';
 
 const obj = (name: string, rv: string): KubernetesObject => ({ metadata: { name, namespace: 'default', resourceVersion: rv } });
-
-class Inner implements InnerInformer<KubernetesObject> {
-  cbs: Record<string, Array<(x?: unknown) => void>> = { add: [], update: [], delete: [], error: [], connect: [] };
-  starts = 0;
-  stops = 0;
-  constructor(public args: InnerInformerArgs<KubernetesObject>) {}
-  on(verb: string, cb: (x: never) => void): void {
-    this.cbs[verb]!.push(cb as (x?: unknown) => void);
-  }
-  emit(verb: string, x?: unknown): void {
-    for (const cb of this.cbs[verb]!) cb(x);
-  }
-  async start(): Promise<void> {
-    this.starts++;
-    this.emit('connect');
-    const list = await this.args.list();
-    for (const o of list.items) this.emit('add', o);
-  }
-  async stop(): Promise<void> {
-    this.stops++;
-  }
-}
 
 function setup(opts: { watchStaleMs?: number; relistIntervalMs?: number }) {
   let inner!: Inner;
   let items = [obj('a', '1'), obj('b', '1')];
   let gate: Promise<void> | undefined;
   const calls: string[] = [];
+  const queries: ListQuery[] = [];
   const informer = new SupervisedInformer<KubernetesObject>({
     name: 'things',
     path: '/api/v1/things',
-    list: async (): Promise<KubernetesListObject<KubernetesObject>> => {
+    list: async (q): Promise<KubernetesListObject<KubernetesObject>> => {
+      queries.push(q);
       const snapshot = items.map((o) => structuredClone(o));
       await gate;
-      return { items: snapshot };
+      return { metadata: { resourceVersion: '10' }, items: snapshot };
     },
     factory: (args) => (inner = new Inner(args)),
     backoff: { baseMs: 100, maxMs: 100, jitter: 0 },
@@ -55,6 +35,7 @@ function setup(opts: { watchStaleMs?: number; relistIntervalMs?: number }) {
     informer,
     inner: () => inner,
     calls,
+    queries,
     setItems: (next: KubernetesObject[]) => (items = next),
     hold: () => {
       let release!: () => void;
@@ -78,7 +59,7 @@ describe('informer liveness', () => {
     // Bookmarks (watch activity) every 500 ms keep it alive.
     for (let i = 0; i < 6; i++) {
       await vi.advanceTimersByTimeAsync(500);
-      h.inner().args.onWatchActivity?.();
+      h.inner().args.onWatchActivity?.(undefined);
     }
     expect(h.inner().stops).toBe(0);
     // Then silence: noticed after 1 s (checked every 200 ms), restarted after the 100 ms backoff.
@@ -107,6 +88,20 @@ describe('informer liveness', () => {
     h.setItems([obj('a', '2'), obj('c', '1')]);
     await h.informer.relist();
     expect(h.calls.sort()).toEqual(['add:c@1', 'delete:b', 'update:a@2']);
+    await h.informer.stop();
+  });
+
+  it('asks the relist to be at least as new as the last resourceVersion seen (the list, then the watch stream)', async () => {
+    const h = setup({});
+    await h.informer.start();
+    expect(h.queries).toEqual([{}]);
+    await h.informer.relist();
+    expect(h.queries[1]).toEqual({ resourceVersion: '10', resourceVersionMatch: 'NotOlderThan' });
+    // An item of a list is older than the list: it does not move the mark back.
+    h.inner().emit('update', obj('a', '3'));
+    h.inner().args.onWatchActivity?.('12'); // a watch event or bookmark at 12
+    await h.informer.relist();
+    expect(h.queries[2]).toEqual({ resourceVersion: '12', resourceVersionMatch: 'NotOlderThan' });
     await h.informer.stop();
   });
 

@@ -8,45 +8,18 @@ import {
   SupervisedInformer,
   objectKey,
   splitKey,
-  type InnerInformer,
-  type InnerInformerArgs,
 } from '../../../src/kube/informer.js';
+import { FakeInner as GenericFakeInner } from '../helpers/fake-inner-informer.js';
 
 interface Obj extends KubernetesObject {
   spec?: { nodeName?: string };
 }
+class FakeInner extends GenericFakeInner<Obj> {}
+
 const pod = (name: string, node?: string, rv = '1', ns = 'default'): Obj => ({
   metadata: { name, namespace: ns, resourceVersion: rv },
   ...(node ? { spec: { nodeName: node } } : {}),
 });
-
-/** A scriptable stand-in for client-node's ListWatch: start() runs `script`, tests fire events. */
-class FakeInner implements InnerInformer<Obj> {
-  cbs: Record<string, Array<(x?: unknown) => void>> = { add: [], update: [], delete: [], error: [], connect: [] };
-  starts = 0;
-  stops = 0;
-  script: (self: FakeInner) => Promise<void> = async (self) => {
-    self.emit('connect');
-    const list = await self.args.list();
-    for (const o of list.items) self.emit('add', o);
-  };
-  constructor(public args: InnerInformerArgs<Obj>) {}
-  on(verb: 'add' | 'update' | 'delete', cb: (obj: Obj) => void): void;
-  on(verb: 'error' | 'connect', cb: (err?: unknown) => void): void;
-  on(verb: string, cb: (x: never) => void): void {
-    this.cbs[verb]!.push(cb as (x?: unknown) => void);
-  }
-  emit(verb: string, x?: unknown): void {
-    for (const cb of this.cbs[verb]!) cb(x);
-  }
-  async start(): Promise<void> {
-    this.starts++;
-    await this.script(this);
-  }
-  async stop(): Promise<void> {
-    this.stops++;
-  }
-}
 
 function setup(opts: { list?: () => Promise<KubernetesListObject<Obj>>; registry?: Registry } = {}) {
   let inner!: FakeInner;

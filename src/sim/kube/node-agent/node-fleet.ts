@@ -13,7 +13,7 @@ import type { InstanceFacts } from './node-identity.js';
 import { retryEc2 } from './ec2-retry.js';
 import { maxPods } from './node-identity.js';
 import { PodCidrAllocator } from './pod-ip-pool.js';
-import { SANDBOX_INFORMER_BACKOFF } from '../scheduler/scheduler.js';
+import { SANDBOX_INFORMER_BACKOFF, SANDBOX_INFORMER_RELIST_MS } from '../scheduler/scheduler.js';
 
 export interface NodeFleetOptions {
   /** Credentials of the kubelet identity (Node, Node status, Pod status, pod deletion). */
@@ -70,6 +70,7 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
     list: (q) => kubelet.listPodForAllNamespaces(q),
     indexers: { byNode: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) },
     backoff: SANDBOX_INFORMER_BACKOFF,
+    relistIntervalMs: SANDBOX_INFORMER_RELIST_MS,
     logger: log,
   });
   const nodes = new SupervisedInformer<V1Node>({
@@ -78,6 +79,7 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
     path: '/api/v1/nodes',
     list: (q) => kubelet.listNode(q),
     backoff: SANDBOX_INFORMER_BACKOFF,
+    relistIntervalMs: SANDBOX_INFORMER_RELIST_MS,
     logger: log,
   });
   const cniNodes =
@@ -89,6 +91,7 @@ export async function startNodeFleet(opts: NodeFleetOptions): Promise<NodeFleet>
           list: (q) =>
             awsNodeCustom.listClusterCustomObject({ group: CNINODE_GROUP, version: CNINODE_VERSION, plural: CNINODE_PLURAL, ...q }) as Promise<KubernetesListObject<CniNodeObject>>,
           backoff: SANDBOX_INFORMER_BACKOFF,
+          relistIntervalMs: SANDBOX_INFORMER_RELIST_MS,
           logger: log,
         })
       : undefined;

@@ -73,6 +73,9 @@ async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T)
 
 /** Sandbox informers come back fast after the local API server restarts. */
 export const SANDBOX_INFORMER_BACKOFF = { baseMs: 200, maxMs: 5_000 };
+/** The scheduler's and kubelets' informers are client-go's, which never relist on a timer (they only
+ *  re-watch): no periodic relist here either, so the local cluster's load is the real one's. */
+export const SANDBOX_INFORMER_RELIST_MS = 0;
 
 export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler> {
   const log = opts.logger.child({ component: 'scheduler' });
@@ -145,6 +148,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
     path: '/api/v1/pods',
     list: (q) => core.listPodForAllNamespaces(q),
     backoff: SANDBOX_INFORMER_BACKOFF,
+    relistIntervalMs: SANDBOX_INFORMER_RELIST_MS,
     logger: log,
   });
   pods.onAdd(onPod);
@@ -156,6 +160,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
     path: '/api/v1/nodes',
     list: (q) => core.listNode(q),
     backoff: SANDBOX_INFORMER_BACKOFF,
+    relistIntervalMs: SANDBOX_INFORMER_RELIST_MS,
     logger: log,
   });
   nodes.onAdd(onNode);

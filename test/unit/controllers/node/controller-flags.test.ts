@@ -55,6 +55,14 @@ describe('controllerOptionsFromFlags', () => {
     expect(() => controllerOptionsFromFlags({ clusterName: 'prod', gcIntervalSeconds: 'soon' }, env)).toThrow(/--gc-interval-seconds/);
   });
 
+  it('takes the silent-watch timeout and the relist interval in seconds (0 = off), rejecting bad values by flag name', () => {
+    expect(controllerOptionsFromFlags({ clusterName: 'prod' }, env).informers).toEqual({});
+    const o = controllerOptionsFromFlags({ clusterName: 'prod', watchStaleTimeout: '90', informerRelistInterval: '0' }, env);
+    expect(o.informers).toEqual({ watchStaleMs: 90_000, relistIntervalMs: 0 });
+    expect(() => controllerOptionsFromFlags({ clusterName: 'prod', watchStaleTimeout: '-1' }, env)).toThrow(/--watch-stale-timeout/);
+    expect(() => controllerOptionsFromFlags({ clusterName: 'prod', informerRelistInterval: 'often' }, env)).toThrow(/--informer-relist-interval/);
+  });
+
   it('takes the lease timings in seconds', () => {
     const o = controllerOptionsFromFlags({ clusterName: 'c', leaderElect: true, leaderElectIdentity: 'a', leaderElectLeaseDuration: '3', leaderElectRenewDeadline: '2', leaderElectRetryPeriod: '0.5' }, env);
     expect(o.leaderElect).toEqual({ identity: 'a', leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 });
