@@ -116,6 +116,7 @@ export async function main(argv: string[]): Promise<void> {
         seenVlan.add(k);
       }
       const podVlans = new Map<string, string>();
+      const podVlanWho = new Map<string, string>();
       const live = new Set<string>();
       for (const p of pods) {
         if (p.metadata?.deletionTimestamp || p.status?.phase !== 'Running') continue;
@@ -135,9 +136,10 @@ export async function main(argv: string[]): Promise<void> {
           const other = podVlans.get(vk);
           if (other && other !== p.metadata?.uid && !reported.has(`pv:${vk}`)) {
             reported.add(`pv:${vk}`);
-            note('doubleVlan', `two live pods annotated with VLAN ${e.vlanId} on ${p.spec?.nodeName}`);
+            note('doubleVlan', `two live pods annotated with VLAN ${e.vlanId} on ${p.spec?.nodeName}: ${podVlanWho.get(vk) ?? '?'} and ${key} (uid ${p.metadata?.uid}, ENI ${e.eniId}${enis.has(e.eniId) ? '' : ', not in EC2'}, ${assocByBranch.get(e.eniId) ? `on VLAN ${assocByBranch.get(e.eniId)?.vlanId}` : 'no association'})`);
           }
           podVlans.set(vk, p.metadata?.uid ?? '');
+          podVlanWho.set(vk, `${key} (uid ${p.metadata?.uid}, ENI ${e.eniId}${enis.has(e.eniId) ? '' : ', not in EC2'}, ${assocByBranch.get(e.eniId) ? `on VLAN ${assocByBranch.get(e.eniId)?.vlanId}` : 'no association'})`);
           const eni = enis.get(e.eniId);
           const a = assocByBranch.get(e.eniId);
           const placed = !!eni && !!a && a.trunkInterfaceId === trunk && a.vlanId === e.vlanId;

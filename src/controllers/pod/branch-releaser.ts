@@ -39,7 +39,7 @@ export interface BranchReleaserDeps {
   enqueuePod(podKey: string): void;
   capacity: CapacityWaiters;
   /** Asked before every disassociate/delete (delete-guard.ts). */
-  guard: Pick<DeleteGuard, 'verdict'>;
+  guard: Pick<DeleteGuard, 'verdict' | 'mayKeepWarm'>;
   metrics: PodSideMetrics;
   logger: Logger;
   now(): number;
@@ -91,6 +91,19 @@ export class BranchReleaser {
     // Cooldown served and the pod confirmed gone: keep it warm for a pod with the same groups (issue 14).
     const warmSeconds = this.deps.warmSeconds();
     if (!item.immediate && warmSeconds > 0) {
+      // A live pod may name it although its record says otherwise (a reused ENI found after a
+      // restart that missed the annotation): then it is that pod's, never warm for another one.
+      let keep: { ok: true } | { ok: false; pod: string };
+      try {
+        keep = await this.deps.guard.mayKeepWarm(eniId, item.nodeName);
+      } catch (err) {
+        return outcomeOf(err);
+      }
+      if (!keep.ok) {
+        book.cancelRelease(eniId);
+        this.deps.enqueuePod(keep.pod);
+        return Outcome.done();
+      }
       const now = this.deps.now();
       if (book.makeWarm(eniId, now + warmSeconds * 1000, now)) {
         this.deps.tagWarm(eniId);
@@ -103,7 +116,7 @@ export class BranchReleaser {
     }
     try {
       // Last word before destroying anything: EC2 says it is ours, the API server says no live pod names it.
-      const verdict = await this.deps.guard.verdict(eniId, item.pod, item.orphan ? 'orphan' : item.immediate ? 'immediate' : 'cooldown');
+      const verdict = await this.deps.guard.verdict(eniId, item.pod, item.orphan ? 'orphan' : item.immediate ? 'immediate' : 'cooldown', item.nodeName);
       if (verdict.kind === 'keep') {
         book.cancelRelease(eniId);
         if (verdict.pod) this.deps.enqueuePod(verdict.pod);

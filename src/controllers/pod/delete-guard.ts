@@ -16,7 +16,7 @@ import type { Logger } from '../../observability/logger.js';
 import { tagOf } from './branch-eni-ops.js';
 
 /** Which path asked for the deletion (a metric label). */
-export type DeletePath = 'cooldown' | 'immediate' | 'orphan' | 'rollback';
+export type DeletePath = 'cooldown' | 'immediate' | 'orphan' | 'rollback' | 'warm';
 
 export type DeleteVerdict =
   | { kind: 'delete' }
@@ -29,6 +29,13 @@ export interface DeleteGuardDeps {
   clusterName: string;
   /** The pod as the API server has it now (not the cache); rejects with a 404 ApiException when gone. */
   readPod(namespace: string, name: string): Promise<V1Pod>;
+  /**
+   * The pods bound to a node as the API server has them now (not the cache). A reused (warm) ENI
+   * keeps the tags of the pod it was made for, so reading that pod alone cannot tell whether
+   * another live pod names it: a restart that missed an annotation written just before the kill
+   * would otherwise hand a live pod's ENI to a second pod.
+   */
+  listPodsOnNode?(nodeName: string): Promise<V1Pod[]>;
   /** Counted for every decision not to delete. */
   refused(reason: string, path: DeletePath): void;
   logger: Logger;
@@ -37,8 +44,33 @@ export interface DeleteGuardDeps {
 export class DeleteGuard {
   constructor(private readonly deps: DeleteGuardDeps) {}
 
+  /**
+   * A live pod on `nodeName` whose annotation names `eniId`, as the API server has it now; undefined
+   * when none does (or no node lister is wired). Rejects when the API server cannot answer.
+   */
+  async livePodNaming(eniId: string, nodeName: string | undefined): Promise<V1Pod | undefined> {
+    if (!nodeName || !this.deps.listPodsOnNode) return undefined;
+    const pods = await this.deps.listPodsOnNode(nodeName);
+    return pods.find((p) => {
+      const phase = p.status?.phase;
+      return phase !== 'Succeeded' && phase !== 'Failed' && namesEni(p, eniId);
+    });
+  }
+
+  /**
+   * Whether a released ENI may be kept warm for another pod: not while a live pod names it (the
+   * same check as before a delete; a refusal is counted with path "warm").
+   */
+  async mayKeepWarm(eniId: string, nodeName: string): Promise<{ ok: true } | { ok: false; pod: string }> {
+    const live = await this.livePodNaming(eniId, nodeName);
+    if (!live) return { ok: true };
+    const key = `${live.metadata?.namespace}/${live.metadata?.name}`;
+    this.keep(eniId, 'warm', { kind: 'keep', reason: 'live-pod', pod: key }, live.metadata?.uid);
+    return { ok: false, pod: key };
+  }
+
   /** Whether `eniId` may be destroyed now. Rejects (retry later) when EC2 or the API server cannot answer. */
-  async verdict(eniId: string, pod: PodRef | undefined, path: DeletePath): Promise<DeleteVerdict> {
+  async verdict(eniId: string, pod: PodRef | undefined, path: DeletePath, nodeName?: string): Promise<DeleteVerdict> {
     let eni: NetworkInterface | undefined;
     try {
       eni = (await this.deps.ec2.describeNetworkInterfaces({ NetworkInterfaceIds: [eniId] }, { priority: 'release' })).find((e) => e.NetworkInterfaceId === eniId);
@@ -48,6 +80,9 @@ export class DeleteGuard {
     }
     if (!eni) return { kind: 'gone' };
     if (!ownedBy(eni, this.deps.clusterName)) return this.keep(eniId, path, { kind: 'keep', reason: 'not-owned' });
+    // Any live pod on the node naming it (a reused ENI's tags name the pod it was made for).
+    const naming = await this.livePodNaming(eniId, nodeName);
+    if (naming) return this.keep(eniId, path, { kind: 'keep', reason: 'live-pod', pod: `${naming.metadata?.namespace}/${naming.metadata?.name}` }, naming.metadata?.uid);
     const namespace = pod?.namespace || tagOf(eni, TAG_POD_NAMESPACE);
     const name = pod?.name || tagOf(eni, TAG_POD_NAME);
     if (!namespace || !name) return { kind: 'delete' };

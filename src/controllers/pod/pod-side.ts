@@ -75,7 +75,8 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   const coolingTagger = new CoolingTagger({ ec2, logger: log });
 
   const readPod = (namespace: string, name: string) => ctx.kube.core.readNamespacedPod({ namespace, name });
-  const guard = new DeleteGuard({ ec2, clusterName: settings.clusterName, readPod, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: log });
+  const listPodsOnNode = async (nodeName: string) => (await ctx.kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` })).items;
+  const guard = new DeleteGuard({ ec2, clusterName: settings.clusterName, readPod, listPodsOnNode, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: log });
   const releaser = new BranchReleaser({
     ec2,
     book,

@@ -76,3 +76,49 @@ describe('DeleteGuard', () => {
     expect(h.metricCalls).toContain('deleteRefused:live-pod:rollback');
   });
 });
+
+// Found by `npm run bench -- chaos`: a warm ENI handed to pod b keeps the tags of pod a it was made
+// for. A restart that missed b's annotation (written just before the kill) released it as a's; its
+// cooldown was long served, so it turned warm at once and went to a third pod while b still used it.
+describe('DeleteGuard: a reused ENI named by another live pod on the node', () => {
+  async function reusedBy(h: Harness): Promise<{ eniId: string; annotation: string }> {
+    const { key, eniId, annotation } = await allocated(h);
+    // The controller's record still says pod a; the API server has a gone, and b (another name,
+    // another UID) running on the node with the ENI in its annotation.
+    h.pods.delete(key);
+    h.apiPods.set('ns/b', pod('b', { annotations: { [ANNOTATION_POD_ENI]: annotation }, phase: 'Running' }));
+    await h.reconcile(key);
+    expect(h.releaseQueue).toEqual([eniId]);
+    h.advance(30_000);
+    return { eniId, annotation };
+  }
+
+  it('is not made warm for another pod: the release is called off and b is looked at', async () => {
+    const h = harness({ warmSeconds: 180 });
+    const { eniId } = await reusedBy(h);
+    expect(await h.releaser.reconcile(eniId)).toEqual({ kind: 'done' });
+    expect(h.book.node('node-1')?.get(eniId)?.phase).toBe('active');
+    expect(h.book.node('node-1')?.counts().warm).toBe(0);
+    expect(h.metricCalls).toContain('deleteRefused:live-pod:warm');
+    expect(h.podQueue).toContain('ns/b');
+  });
+
+  it('is not deleted either when reuse is off', async () => {
+    const h = harness();
+    const { eniId } = await reusedBy(h);
+    expect(await h.releaser.reconcile(eniId)).toEqual({ kind: 'done' });
+    expect(h.ec2.enis.has(eniId)).toBe(true);
+    expect(h.ec2.count('DeleteNetworkInterface')).toBe(0);
+    expect(h.metricCalls).toContain('deleteRefused:live-pod:cooldown');
+  });
+
+  it('is kept warm when no live pod names it', async () => {
+    const h = harness({ warmSeconds: 180 });
+    const { key, eniId } = await allocated(h);
+    h.pods.delete(key);
+    await h.reconcile(key);
+    h.advance(30_000);
+    await h.releaser.reconcile(eniId);
+    expect(h.book.node('node-1')?.get(eniId)?.phase).toBe('warm');
+  });
+});

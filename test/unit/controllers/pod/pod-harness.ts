@@ -48,7 +48,7 @@ export function policy(name: string, groups: string[], matchLabels: Record<strin
  * `startedAt` is when that controller process started (pods created before it may meet its
  * predecessor's ClientTokens).
  */
-export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; subnetCidr?: string; quota?: number; ec2?: FakeEc2; startedAt?: number } = {}) {
+export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; subnetCidr?: string; quota?: number; ec2?: FakeEc2; startedAt?: number; warmSeconds?: number } = {}) {
   const ec2 = opts.ec2 ?? new FakeEc2().addSubnet('subnet-1', '10.0.0.0/19');
   if (!ec2.enis.has('eni-trunk')) ec2.enis.set('eni-trunk', { NetworkInterfaceId: 'eni-trunk', InterfaceType: 'trunk', SubnetId: 'subnet-1', Status: 'in-use', TagSet: [] });
   const trunk: TrunkInfo = {
@@ -100,15 +100,24 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     if (p instanceof Error) return Promise.reject(p);
     return p ? Promise.resolve(p) : Promise.reject(apiError(404, 'NotFound'));
   };
-  const guard = new DeleteGuard({ ec2, clusterName: 'c1', readPod, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: silentLogger() });
+  // The API server's view of a node's pods: apiPods where set (a 404 Error means gone), else the cache.
+  const listPodsOnNode = (nodeName: string): Promise<V1Pod[]> => {
+    const view = new Map<string, V1Pod>(pods);
+    for (const [k, v] of apiPods) {
+      if (v instanceof Error) view.delete(k);
+      else view.set(k, v);
+    }
+    return Promise.resolve([...view.values()].filter((p) => p.spec?.nodeName === nodeName));
+  };
+  const guard = new DeleteGuard({ ec2, clusterName: 'c1', readPod, listPodsOnNode, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: silentLogger() });
   const releaser = new BranchReleaser({
     ec2,
     book,
     guard,
     readPod,
     cooldownSeconds: () => 30,
-    // Warm reuse is off here: these tests cover the cooldown-then-delete path.
-    warmSeconds: () => 0,
+    // Warm reuse is off unless a test turns it on: most cover the cooldown-then-delete path.
+    warmSeconds: () => opts.warmSeconds ?? 0,
     tagWarm: () => undefined,
     forget: () => undefined,
     enqueue: (eniId) => releaseQueue.push(eniId),
