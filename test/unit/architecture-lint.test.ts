@@ -1,20 +1,8 @@
 // The import rules between rooms (docs/architecture.md) are ESLint no-restricted-imports blocks in
 // eslint.config.js. This takes the rule as the real config computes it for a file in each room and
 // runs it over probe imports, so a config change that drops or loosens a line fails here.
-import { ESLint, Linter } from 'eslint';
-import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
-
-const eslint = new ESLint({ cwd: process.cwd() });
-
-async function restrictedImports(file: string, source: string): Promise<string[]> {
-  const config = (await eslint.calculateConfigForFile(file)) as { rules?: Record<string, Linter.RuleEntry> };
-  const rule = config.rules?.['no-restricted-imports'];
-  if (!rule) return [];
-  const linter = new Linter({ configType: 'flat' });
-  const messages = linter.verify(source, [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser }, rules: { 'no-restricted-imports': rule } }], file);
-  return messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
+import { restrictedImports } from './helpers/restricted-imports.js';
 
 const SIM = "import type { ControllerEnv } from '../sim/sandbox/sandbox.js';\nexport type X = ControllerEnv;\n";
 const DEEP_SIM = "export { startLocalKube } from '../../sim/kube/server.js';\n";

@@ -1,20 +1,8 @@
 // The simulators may not import controller code (eslint.config.js, the src/sim block): this runs
 // the rule as the real config computes it for files under src/sim over probe imports, so a config
 // change that drops or loosens it fails here.
-import { ESLint, Linter } from 'eslint';
-import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
-
-const eslint = new ESLint({ cwd: process.cwd() });
-
-async function restrictedImports(file: string, source: string): Promise<string[]> {
-  const config = (await eslint.calculateConfigForFile(file)) as { rules?: Record<string, Linter.RuleEntry> };
-  const rule = config.rules?.['no-restricted-imports'];
-  if (!rule) return [];
-  const linter = new Linter({ configType: 'flat' });
-  const messages = linter.verify(source, [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser }, rules: { 'no-restricted-imports': rule } }], file);
-  return messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
+import { restrictedImports } from '../helpers/restricted-imports.js';
 
 describe('src/sim imports no controller code', () => {
   it.each([
