@@ -40,6 +40,14 @@ function review(i: number, path: string): string {
   });
 }
 
+/** The webhook server with a policy lookup that matches pods labelled role=demo-sg. */
+function benchServer(): ReturnType<typeof startWebhookServer> {
+  return startWebhookServer({
+    logger: silentLogger(),
+    resolvePodSecurityGroups: (p) => Promise.resolve({ groups: p.metadata?.labels?.role === 'demo-sg' ? ['sg-0123456789abcdef0'] : [] }),
+  });
+}
+
 async function writeResult(file: string, result: object): Promise<void> {
   const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'bench', 'results', file);
   await mkdir(dirname(out), { recursive: true });
@@ -49,10 +57,7 @@ async function writeResult(file: string, result: object): Promise<void> {
 
 /** Reviews at a fixed rate: latency from when each was due, so falling behind shows. */
 async function fixedRate(rate: number, seconds: number): Promise<void> {
-  const server = await startWebhookServer({
-    logger: silentLogger(),
-    resolvePodSecurityGroups: (p) => Promise.resolve({ groups: p.metadata?.labels?.role === 'demo-sg' ? ['sg-0123456789abcdef0'] : [] }),
-  });
+  const server = await benchServer();
   const paths = ['/mutate-v1-pod', '/validate-v1-pod'];
   const load = await fixedRateReviews({ baseUrl: server.url, rate, seconds, ca: server.caPem, body: (i) => ({ path: paths[i % 2] ?? '/mutate-v1-pod', json: review(i, paths[i % 2] ?? '/mutate-v1-pod') }) });
   await server.close();
@@ -71,10 +76,7 @@ export async function main(argv: string[]): Promise<void> {
   if (argv.includes('--rate')) return fixedRate(flag(argv, 'rate', 500), flag(argv, 'seconds', 20));
   const total = flag(argv, 'requests', 4000);
   const concurrency = flag(argv, 'concurrency', 16);
-  const server = await startWebhookServer({
-    logger: silentLogger(),
-    resolvePodSecurityGroups: (p) => Promise.resolve({ groups: p.metadata?.labels?.role === 'demo-sg' ? ['sg-0123456789abcdef0'] : [] }),
-  });
+  const server = await benchServer();
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: server.caPem });
   const latencies: number[] = [];
   let next = 0;

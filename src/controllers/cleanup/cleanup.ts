@@ -11,10 +11,6 @@
 import type { NetworkInterface } from '@aws-sdk/client-ec2';
 import {
   BRANCH_ENI_DESCRIPTION,
-  tagClusterKey,
-  TAG_CLUSTER_VALUE,
-  TAG_ENI_OWNER,
-  TAG_ENI_OWNER_VALUE,
   TAG_INSTANCE_ID,
   TAG_POD_NAME,
   TAG_POD_NAMESPACE,
@@ -23,7 +19,7 @@ import {
 } from '../../apis/constants.js';
 import type { Ec2Api } from '../../aws/ec2-api.js';
 import { isNotFound } from '../../aws/error-classes.js';
-import { releaseBranch, tagOf } from '../pod/branch-eni-ops.js';
+import { ownedEniFilters, releaseBranch, tagOf } from '../pod/branch-eni-ops.js';
 
 export interface OwnedEni {
   eniId: string;
@@ -57,10 +53,7 @@ const isBranch = (e: NetworkInterface): boolean => !isTrunk(e) && (e.Description
 export async function planCleanup(ec2: Ec2Api, clusterName: string): Promise<CleanupPlan> {
   const owned = await ec2.describeNetworkInterfaces(
     {
-      Filters: [
-        { Name: `tag:${TAG_ENI_OWNER}`, Values: [TAG_ENI_OWNER_VALUE] },
-        { Name: `tag:${tagClusterKey(clusterName)}`, Values: [TAG_CLUSTER_VALUE] },
-      ],
+      Filters: ownedEniFilters(clusterName),
     },
     { priority: 'background' },
   );

@@ -2,7 +2,7 @@
 // (disassociate + delete, NotFound counting as done). Every call goes through the gateway with the
 // contract's priorities: 'pod-start' to create, 'release' for rollback and cooldown deletes,
 // 'background' for lookups.
-import type { NetworkInterface, Tag } from '@aws-sdk/client-ec2';
+import type { Filter, NetworkInterface, Tag, TrunkInterfaceAssociation } from '@aws-sdk/client-ec2';
 import {
   BRANCH_ENI_DESCRIPTION,
   TAG_CLUSTER_VALUE,
@@ -244,3 +244,23 @@ export function tagOf(eni: NetworkInterface, key: string): string | undefined {
 
 /** DescribeTrunkInterfaceAssociations accepts MaxResults 5..255 (not the 1000 of other describes). */
 export const TRUNK_ASSOCIATIONS_PAGE = 255;
+
+/**
+ * The DescribeNetworkInterfaces filters for ENIs this cluster's controller owns (contract tags:
+ * owner and cluster). Callers add what narrows it further (branch ENIs by their trunk tag, …).
+ */
+export function ownedEniFilters(clusterName: string): Filter[] {
+  return [
+    { Name: `tag:${TAG_ENI_OWNER}`, Values: [TAG_ENI_OWNER_VALUE] },
+    { Name: `tag:${tagClusterKey(clusterName)}`, Values: [TAG_CLUSTER_VALUE] },
+  ];
+}
+
+/** Every branch ENI this cluster's controller owns (they carry their trunk's ID; trunks do not) and every trunk association, paged. */
+export async function describeClusterBranches(ec2: Ec2Api, clusterName: string): Promise<{ enis: NetworkInterface[]; associations: TrunkInterfaceAssociation[] }> {
+  const [enis, associations] = await Promise.all([
+    ec2.describeNetworkInterfaces({ Filters: [...ownedEniFilters(clusterName), { Name: 'tag-key', Values: [TAG_TRUNK_ENI_ID] }] }, { priority: 'background' }),
+    ec2.describeTrunkInterfaceAssociations({ MaxResults: TRUNK_ASSOCIATIONS_PAGE }, { priority: 'background' }),
+  ]);
+  return { enis, associations };
+}

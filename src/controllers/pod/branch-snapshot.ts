@@ -14,10 +14,6 @@
 // memory than the rest of the pod side).
 import type { NetworkInterface } from '@aws-sdk/client-ec2';
 import {
-  tagClusterKey,
-  TAG_CLUSTER_VALUE,
-  TAG_ENI_OWNER,
-  TAG_ENI_OWNER_VALUE,
   TAG_POD_NAME,
   TAG_POD_NAMESPACE,
   TAG_POD_UID,
@@ -26,7 +22,7 @@ import {
 } from '../../apis/constants.js';
 import type { Ec2Api } from '../../aws/ec2-api.js';
 import { TAG_COOLING_SINCE } from './cooling-tagger.js';
-import { TRUNK_ASSOCIATIONS_PAGE } from './branch-eni-ops.js';
+import { describeClusterBranches } from './branch-eni-ops.js';
 
 /** What the rebuild needs of a branch ENI. */
 export interface BranchEniFacts {
@@ -84,20 +80,7 @@ export class BranchSnapshot {
 
   /** Describes every branch ENI this controller owns in the cluster, and their associations. */
   static async load(ec2: Ec2Api, clusterName: string): Promise<BranchSnapshot> {
-    const [enis, assocs] = await Promise.all([
-      ec2.describeNetworkInterfaces(
-        {
-          Filters: [
-            { Name: `tag:${TAG_ENI_OWNER}`, Values: [TAG_ENI_OWNER_VALUE] },
-            { Name: `tag:${tagClusterKey(clusterName)}`, Values: [TAG_CLUSTER_VALUE] },
-            // Branch ENIs carry their trunk's ID; trunks do not.
-            { Name: 'tag-key', Values: [TAG_TRUNK_ENI_ID] },
-          ],
-        },
-        { priority: 'background' },
-      ),
-      ec2.describeTrunkInterfaceAssociations({ MaxResults: TRUNK_ASSOCIATIONS_PAGE }, { priority: 'background' }),
-    ]);
+    const { enis, associations: assocs } = await describeClusterBranches(ec2, clusterName);
     const byTrunk = new Map<string, TrunkBranches>();
     const trunkOfBranch = new Map<string, string>();
     let count = 0;

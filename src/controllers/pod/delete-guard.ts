@@ -80,9 +80,14 @@ export class DeleteGuard {
     }
     if (!eni) return { kind: 'gone' };
     if (!ownedBy(eni, this.deps.clusterName)) return this.keep(eniId, path, { kind: 'keep', reason: 'not-owned' });
-    // Any live pod on the node naming it (a reused ENI's tags name the pod it was made for).
-    const naming = await this.livePodNaming(eniId, nodeName);
-    if (naming) return this.keep(eniId, path, { kind: 'keep', reason: 'live-pod', pod: `${naming.metadata?.namespace}/${naming.metadata?.name}` }, naming.metadata?.uid);
+    // Any live pod on the node naming it (a reused ENI's tags name the pod it was made for). The
+    // node's list includes the pod the release or the tags name (a pod never changes node), so
+    // reading that pod as well would only repeat the question.
+    if (nodeName && this.deps.listPodsOnNode) {
+      const naming = await this.livePodNaming(eniId, nodeName);
+      if (naming) return this.keep(eniId, path, { kind: 'keep', reason: 'live-pod', pod: `${naming.metadata?.namespace}/${naming.metadata?.name}` }, naming.metadata?.uid);
+      return { kind: 'delete' };
+    }
     const namespace = pod?.namespace || tagOf(eni, TAG_POD_NAMESPACE);
     const name = pod?.name || tagOf(eni, TAG_POD_NAME);
     if (!namespace || !name) return { kind: 'delete' };

@@ -7,19 +7,15 @@ import type { V1Pod } from '@kubernetes/client-node';
 import {
   ANNOTATION_POD_ENI,
   BRANCH_ENI_DESCRIPTION,
-  TAG_CLUSTER_VALUE,
-  TAG_ENI_OWNER,
-  TAG_ENI_OWNER_VALUE,
   TAG_POD_NAME,
   TAG_POD_NAMESPACE,
   TAG_POD_UID,
   TAG_TRUNK_ENI_ID,
-  tagClusterKey,
 } from '../../apis/constants.js';
 import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { Logger } from '../../observability/logger.js';
 import type { BranchBook, ReleaseItem } from '../../domain/branch-book.js';
-import { tagOf } from './branch-eni-ops.js';
+import { ownedEniFilters, tagOf } from './branch-eni-ops.js';
 import { coolingSinceFromTag, TAG_COOLING_SINCE } from './cooling-tagger.js';
 import { isTerminal } from './rebuild.js';
 
@@ -43,8 +39,7 @@ export async function runGcPass(deps: GcDeps): Promise<ReleaseItem[]> {
   const enis = await deps.ec2.describeNetworkInterfaces(
     {
       Filters: [
-        { Name: `tag:${TAG_ENI_OWNER}`, Values: [TAG_ENI_OWNER_VALUE] },
-        { Name: `tag:${tagClusterKey(deps.clusterName)}`, Values: [TAG_CLUSTER_VALUE] },
+        ...ownedEniFilters(deps.clusterName),
         { Name: 'description', Values: [BRANCH_ENI_DESCRIPTION] },
       ],
     },

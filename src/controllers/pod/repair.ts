@@ -21,7 +21,7 @@
 // annotation changed is left alone.
 import type { NetworkInterface, TrunkInterfaceAssociation } from '@aws-sdk/client-ec2';
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATION_POD_ENI, TAG_CLUSTER_VALUE, TAG_ENI_OWNER, TAG_ENI_OWNER_VALUE, TAG_TRUNK_ENI_ID, tagClusterKey } from '../../apis/constants.js';
+import { ANNOTATION_POD_ENI } from '../../apis/constants.js';
 import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { BranchBook } from '../../domain/branch-book.js';
 import { groupSetKey } from '../../domain/branch-state.js';
@@ -33,7 +33,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import { ANNOTATION_BRANCH_ATTEMPT, attemptOf, wantedAttempt } from './attempts.js';
 import { checkBranchSettled } from './branch-check.js';
-import { associatePurpose, TRUNK_ASSOCIATIONS_PAGE } from './branch-eni-ops.js';
+import { associatePurpose, describeClusterBranches } from './branch-eni-ops.js';
 import type { BranchReleaser } from './branch-releaser.js';
 import type { PodMemos } from './pod-memos.js';
 import { isTerminal, podRef } from './rebuild.js';
@@ -85,19 +85,8 @@ export async function runRepairPass(deps: RepairDeps): Promise<RepairReport> {
   const annotated = deps.pods().filter((p) => p.metadata?.annotations?.[ANNOTATION_POD_ENI] && !isTerminal(p) && !p.metadata?.deletionTimestamp && p.spec?.nodeName);
   const report: RepairReport = { pods: annotated.length, checked: 0, repaired: [] };
   if (annotated.length === 0) return report;
-  const [enis, assocs] = await Promise.all([
-    deps.ec2.describeNetworkInterfaces(
-      {
-        Filters: [
-          { Name: `tag:${TAG_ENI_OWNER}`, Values: [TAG_ENI_OWNER_VALUE] },
-          { Name: `tag:${tagClusterKey(deps.clusterName)}`, Values: [TAG_CLUSTER_VALUE] },
-          { Name: 'tag-key', Values: [TAG_TRUNK_ENI_ID] },
-        ],
-      },
-      { priority: 'background' },
-    ),
-    deps.ec2.describeTrunkInterfaceAssociations({ MaxResults: TRUNK_ASSOCIATIONS_PAGE }, { priority: 'background' }),
-  ]);
+  // The same cluster-wide look as the restart snapshot (branch-snapshot.ts).
+  const { enis, associations: assocs } = await describeClusterBranches(deps.ec2, deps.clusterName);
   const eniById = new Map<string, NetworkInterface>(enis.filter((e) => e.NetworkInterfaceId).map((e) => [e.NetworkInterfaceId as string, e]));
   const assocByBranch = new Map<string, TrunkInterfaceAssociation>();
   const vlansTaken = new Set<string>();

@@ -43,14 +43,19 @@ function restarted(ec2: FakeEc2, before: Harness): Harness {
   return h2;
 }
 
+/** The controller before the kill: one matched pod, created before the restarted process starts. */
+function firstController(): { ec2: FakeEc2; h1: Harness; key: string } {
+  const ec2 = new FakeEc2().addSubnet('subnet-1', '10.0.0.0/19');
+  const h1 = harness({ ec2 });
+  h1.policies.push(policy('web', ['sg-0000000a']));
+  const p = pod('a');
+  p.metadata = { ...p.metadata, creationTimestamp: new Date(500_000) };
+  return { ec2, h1, key: h1.add(p) };
+}
+
 describe('replayed ClientTokens after a restart (issue 10)', () => {
   it('scenario 1: the rollback deleted the ENI but its answer was lost; the restarted controller does not annotate the deleted ENI', async () => {
-    const ec2 = new FakeEc2().addSubnet('subnet-1', '10.0.0.0/19');
-    const h1 = harness({ ec2 });
-    h1.policies.push(policy('web', ['sg-0000000a']));
-    const p = pod('a');
-    p.metadata = { ...p.metadata, creationTimestamp: new Date(500_000) };
-    const key = h1.add(p);
+    const { ec2, h1, key } = firstController();
     // The associate took effect but its answer was lost; the rollback's disassociate went through and
     // its delete took effect, but that answer was lost too (ECONNRESET).
     ec2.loseAnswerNext('AssociateTrunkInterface', 'InternalError');
@@ -65,12 +70,7 @@ describe('replayed ClientTokens after a restart (issue 10)', () => {
   });
 
   it('scenario 2: the association took effect, was reported failed and was dissolved by the rollback; the adopted ENI is not annotated unassociated', async () => {
-    const ec2 = new FakeEc2().addSubnet('subnet-1', '10.0.0.0/19');
-    const h1 = harness({ ec2 });
-    h1.policies.push(policy('web', ['sg-0000000a']));
-    const p = pod('a');
-    p.metadata = { ...p.metadata, creationTimestamp: new Date(500_000) };
-    const key = h1.add(p);
+    const { ec2, h1, key } = firstController();
     // The associate took effect but was reported failed; the rollback's disassociate went through,
     // and the controller died before the delete (modelled by the delete failing unperformed).
     ec2.loseAnswerNext('AssociateTrunkInterface', 'InternalError');
@@ -104,12 +104,7 @@ describe('replayed ClientTokens after a restart (issue 10)', () => {
   });
 
   it('scenario 1 with the attempt write lost too: the restarted controller still never annotates the deleted ENI', async () => {
-    const ec2 = new FakeEc2().addSubnet('subnet-1', '10.0.0.0/19');
-    const h1 = harness({ ec2 });
-    h1.policies.push(policy('web', ['sg-0000000a']));
-    const p = pod('a');
-    p.metadata = { ...p.metadata, creationTimestamp: new Date(500_000) };
-    const key = h1.add(p);
+    const { ec2, h1, key } = firstController();
     ec2.loseAnswerNext('AssociateTrunkInterface', 'InternalError');
     ec2.loseAnswerNext('DeleteNetworkInterface', 'InternalError');
     h1.patchErrors.push(apiError(500, 'InternalError'));
