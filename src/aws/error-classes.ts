@@ -135,6 +135,17 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof Ec2Error && err.class === 'not-found';
 }
 
+/**
+ * Whether a failed mutating call may still have taken effect: its answer was lost (5xx, reset,
+ * timeout), or EC2 refused it because the state it would make is already there (an earlier
+ * attempt's call, say a killed process's, landed first: "in use", "already in use"). Throttled,
+ * unauthorised, quota and not-found answers mean the call was not performed.
+ */
+export function mayHaveTakenEffect(err: unknown): boolean {
+  if (!(err instanceof Ec2Error)) return true;
+  return err.class === 'transient' || err.class === 'conflict' || err.class === 'invalid' || err.class === 'fatal';
+}
+
 /** Turn whatever the SDK (or the network) threw into an Ec2Error. */
 export function toEc2Error(action: string, err: unknown): Ec2Error {
   if (err instanceof Ec2Error) return err;

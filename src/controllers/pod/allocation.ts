@@ -4,6 +4,7 @@
 // EC2 calls and record the outcome in the book; the pod reconciler decides what to tell the user
 // and when to try again.
 import type { Ec2Api } from '../../aws/ec2-api.js';
+import { mayHaveTakenEffect } from '../../aws/error-classes.js';
 import type { BranchBook } from '../../domain/branch-book.js';
 import type { BranchRecord, NodeBranchState, PodRef } from '../../domain/branch-state.js';
 import type { TrunkInfo } from '../trunk-registry.js';
@@ -135,6 +136,7 @@ export async function createMissing(deps: AllocationDeps, t: AllocationTarget, c
         isKnown: (eniId) => deps.book.knows(eniId),
         ...(deps.tokenEpoch ? { associateAttempt: assocAttempt(deps, generation) } : {}),
         ...(deps.guard ? { mayDelete: mayDeleteWith(deps.guard, pod) } : {}),
+        associatedAfterAll: (eniId) => associationOnTrunk(deps, eniId, trunk.trunkEniId, vlanId),
         ...(deps.permissionAccountId ? { permissionAccountId: deps.permissionAccountId } : {}),
       });
       // The answer may be EC2's replay of an earlier attempt: believe it only once EC2 confirms it.
@@ -159,15 +161,25 @@ export async function finishAssociations(deps: AllocationDeps, t: AllocationTarg
     if (r.associationId) continue;
     try {
       const generation = generationFor(t.memo, t.attempt, r.index);
-      const assoc = await deps.ec2.associateTrunkInterface(
-        { BranchInterfaceId: r.eniId, TrunkInterfaceId: trunk.trunkEniId, VlanId: r.vlanId },
-        { priority: 'pod-start', purpose: associatePurpose(deps.clusterName, r.eniId, trunk.trunkEniId, r.vlanId, assocAttempt(deps, generation)) },
-      );
+      let failure: Error | undefined;
+      await deps.ec2
+        .associateTrunkInterface(
+          { BranchInterfaceId: r.eniId, TrunkInterfaceId: trunk.trunkEniId, VlanId: r.vlanId },
+          { priority: 'pod-start', purpose: associatePurpose(deps.clusterName, r.eniId, trunk.trunkEniId, r.vlanId, assocAttempt(deps, generation)) },
+        )
+        .catch((err: unknown) => {
+          // The killed process's own associate of this ENI may have landed first ("already
+          // associated"), or this one's answer was lost: the check below decides.
+          if (!mayHaveTakenEffect(err)) throw err;
+          failure = err instanceof Error ? err : new Error(String(err));
+        });
       // An adopted ENI's association may be a replay of one a rollback dissolved: confirm it.
       const check = await checkBranchSettled(deps.ec2, r.eniId, trunk.trunkEniId, r.vlanId, deps.settleMs);
-      if (check.kind !== 'ok') throw new Error(`EC2 reported branch ENI ${r.eniId} associated with trunk ${trunk.trunkEniId} on VLAN ${r.vlanId}, but it is ${check.kind === 'gone' ? 'gone' : 'not associated there'}`);
-      r.associationId = check.associationId ?? assoc.AssociationId;
-      if (r.associationId) state.setAssociation(r.eniId, r.associationId);
+      if (check.kind !== 'ok') {
+        throw failure ?? new Error(`EC2 reported branch ENI ${r.eniId} associated with trunk ${trunk.trunkEniId} on VLAN ${r.vlanId}, but it is ${check.kind === 'gone' ? 'gone' : 'not associated there'}`);
+      }
+      r.associationId = check.associationId;
+      state.setAssociation(r.eniId, r.associationId);
     } catch (err) {
       // Cannot finish it: let it go and make a new one on the next try.
       deps.releaser.releaseEni({ eniId: r.eniId, nodeName: state.nodeName, pod: t.pod, since: deps.now(), immediate: true, orphan: false });
@@ -175,6 +187,12 @@ export async function finishAssociations(deps: AllocationDeps, t: AllocationTarg
     }
   }
   return { kind: 'ok', records };
+}
+
+/** The association ID when EC2 shows the ENI associated with the trunk on the VLAN (after the settle time), else undefined. */
+async function associationOnTrunk(deps: AllocationDeps, eniId: string, trunkEniId: string, vlanId: number): Promise<string | undefined> {
+  const check = await checkBranchSettled(deps.ec2, eniId, trunkEniId, vlanId, deps.settleMs);
+  return check.kind === 'ok' ? check.associationId : undefined;
 }
 
 /**

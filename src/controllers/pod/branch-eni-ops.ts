@@ -16,7 +16,7 @@ import {
   TAG_VLAN_ID,
   tagClusterKey,
 } from '../../apis/constants.js';
-import { Ec2Error, isNotFound } from '../../aws/error-classes.js';
+import { Ec2Error, isNotFound, mayHaveTakenEffect } from '../../aws/error-classes.js';
 import type { Ec2Api } from '../../aws/ec2-api.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import type { PodRef } from '../../domain/branch-state.js';
@@ -39,6 +39,12 @@ export interface CreateBranchInput {
   associateAttempt?: string;
   /** Asked before a rollback destroys the ENI (delete-guard.ts); false keeps it for the release queue. */
   mayDelete?: (eniId: string) => Promise<boolean>;
+  /**
+   * Asked when the associate failed in a way that may have taken effect: the association ID when
+   * EC2 shows the ENI on this trunk on this VLAN after all (its answer was lost, or a killed
+   * process's associate of the same ENI landed first), else undefined (then it is rolled back).
+   */
+  associatedAfterAll?: (eniId: string) => Promise<string | undefined>;
 }
 
 export interface CreatedBranch {
@@ -152,8 +158,14 @@ export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promi
     // The branch itself not found right after its create: the token answered with an ENI that was
     // deleted since (an earlier attempt's rollback). Nothing to clean up; retry with a new token.
     const stale = isNotFound(err) && err instanceof Ec2Error && err.code.startsWith('InvalidNetworkInterfaceID');
-    const left = stale ? undefined : await rollback(ec2, eniId, undefined, input.mayDelete);
-    throw new BranchCreateError('associate', err, left, true, stale);
+    // Undoing an association that is there after all would cost two calls and a new ENI, and
+    // under a restart race it dissolves the one a killed process's associate just made.
+    const found = !stale && mayHaveTakenEffect(err) && input.associatedAfterAll ? await input.associatedAfterAll(eniId).catch(() => undefined) : undefined;
+    if (!found) {
+      const left = stale ? undefined : await rollback(ec2, eniId, undefined, input.mayDelete);
+      throw new BranchCreateError('associate', err, left, true, stale);
+    }
+    associationId = found;
   }
   if (input.permissionAccountId) {
     try {

@@ -251,21 +251,13 @@ describe('controller killed and restarted mid-burst', () => {
         expect(eni?.tags[TAG_POD_UID], `${what}: ${id} tagged for the pod`).toBe(uid);
         expect(associationOf.get(id), `${what}: ${id} associated with its node's trunk`).toBe(trunkOf.get(pod.spec?.nodeName ?? ''));
       }
-      // Where EC2 creates ENIs: at most one more per requested ENI than it requested. Since the
-      // crash-safety work (issue 10) a create answered by a replay that EC2 cannot confirm on the
-      // trunk on the held VLAN within the settle time (the killed process's associate may still be
-      // in flight) is replaced by a new ENI with a new token rather than annotated; the replaced one
-      // is deleted, which the next assertion checks (nothing of the pod's is left but what it names).
-      const created = (createdFor.get(uid) ?? []).length;
-      expect(created, `${what}: ENIs EC2 created for it`).toBeGreaterThanOrEqual(requested(i));
-      expect(created, `${what}: ENIs EC2 created for it`).toBeLessThanOrEqual(2 * requested(i));
+      // Where EC2 creates ENIs: never more for a pod than it requested.
+      expect(createdFor.get(uid) ?? [], `${what}: ENIs EC2 created for it`).toHaveLength(requested(i));
       const podEnisInEc2 = [...enis.values()].filter((e) => e.tags[TAG_POD_UID] === uid).map((e) => e.networkInterfaceId);
       expect(podEnisInEc2.sort(), `${what}: its ENIs in EC2`).toEqual([...mine].sort());
-      // One ClientToken per ENI EC2 created, whichever controller sent it (B reused A's): a token is
-      // only ever retired together with its ENI.
+      // One ClientToken per requested ENI, whichever controller sent it (B reused A's).
       const tokens = new Set(sent.filter((s) => s.podUid === uid).map((s) => s.token));
-      expect(tokens.size, `${what}: distinct ClientTokens of its creates`).toBeLessThanOrEqual(created);
-      expect(tokens.size, `${what}: distinct ClientTokens of its creates`).toBeGreaterThanOrEqual(requested(i));
+      expect(tokens.size, `${what}: distinct ClientTokens of its creates`).toBe(requested(i));
     }
     // The restart was really mid-burst: B had creates of its own to make (or to repeat).
     expect(sent.some((s) => s.controller === 'B')).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyCode, toEc2Error, Ec2Error, RETRY_AFTER_MS, isNotFound, type Ec2ErrorClass } from '../../../src/aws/error-classes.js';
+import { classifyCode, toEc2Error, Ec2Error, RETRY_AFTER_MS, isNotFound, mayHaveTakenEffect, type Ec2ErrorClass } from '../../../src/aws/error-classes.js';
 
 describe('classifyCode', () => {
   it.each<[string, number | undefined, Ec2ErrorClass]>([
@@ -73,5 +73,24 @@ describe('toEc2Error', () => {
   it('adds an IAM hint to unauthorised errors meant for users', () => {
     const e = toEc2Error('CreateNetworkInterface', Object.assign(new Error('You are not authorized'), { name: 'UnauthorizedOperation', $metadata: { httpStatusCode: 403 } }));
     expect(e.userMessage()).toMatch(/^CreateNetworkInterface failed: UnauthorizedOperation: You are not authorized \(.*ec2:CreateNetworkInterface.*\)$/);
+  });
+});
+
+describe('mayHaveTakenEffect', () => {
+  it.each([
+    ['InternalError', true],
+    ['ECONNRESET', true],
+    ['InvalidNetworkInterface.InUse', true],
+    ['InvalidParameterValue', true],
+    ['RequestLimitExceeded', false],
+    ['UnauthorizedOperation', false],
+    ['AttachmentLimitExceeded', false],
+    ['InvalidNetworkInterfaceID.NotFound', false],
+  ])('%s → %s', (code, expected) => {
+    expect(mayHaveTakenEffect(toEc2Error('AssociateTrunkInterface', { name: code, message: 'x', $metadata: { httpStatusCode: 400 } }))).toBe(expected);
+  });
+
+  it('a failure that is not an EC2 answer may have taken effect', () => {
+    expect(mayHaveTakenEffect(new Error('socket hang up'))).toBe(true);
   });
 });

@@ -35,6 +35,24 @@ async function settle(h: Harness, key: string, n = 6): Promise<void> {
   }
 }
 
+/**
+ * The next associate takes effect and its answer is lost, and the describe that would check
+ * whether it took effect fails too: the controller cannot know, and rolls back.
+ */
+function loseAssociateAndItsCheck(ec2: FakeEc2): void {
+  ec2.loseAnswerNext('AssociateTrunkInterface', 'InternalError');
+  const send = ec2.associateTrunkInterface.bind(ec2);
+  ec2.associateTrunkInterface = async (input, opts) => {
+    ec2.associateTrunkInterface = send;
+    try {
+      return await send(input, opts);
+    } catch (err) {
+      ec2.failNext('DescribeNetworkInterfaces', 'InternalError');
+      throw err;
+    }
+  };
+}
+
 function restarted(ec2: FakeEc2, before: Harness): Harness {
   const h2 = harness({ ec2, startedAt: 2_000_000 });
   h2.policies.push(...before.policies);
@@ -56,9 +74,10 @@ function firstController(): { ec2: FakeEc2; h1: Harness; key: string } {
 describe('replayed ClientTokens after a restart (issue 10)', () => {
   it('scenario 1: the rollback deleted the ENI but its answer was lost; the restarted controller does not annotate the deleted ENI', async () => {
     const { ec2, h1, key } = firstController();
-    // The associate took effect but its answer was lost; the rollback's disassociate went through and
-    // its delete took effect, but that answer was lost too (ECONNRESET).
-    ec2.loseAnswerNext('AssociateTrunkInterface', 'InternalError');
+    // The associate took effect but its answer was lost, and EC2 could not be asked whether it had
+    // (the check's describe failed too); the rollback's disassociate went through and its delete
+    // took effect, but that answer was lost too (ECONNRESET).
+    loseAssociateAndItsCheck(ec2);
     ec2.loseAnswerNext('DeleteNetworkInterface', 'InternalError');
     expect((await h1.reconcile(key)).kind).not.toBe('done');
     h1.applyPatches();
@@ -71,9 +90,10 @@ describe('replayed ClientTokens after a restart (issue 10)', () => {
 
   it('scenario 2: the association took effect, was reported failed and was dissolved by the rollback; the adopted ENI is not annotated unassociated', async () => {
     const { ec2, h1, key } = firstController();
-    // The associate took effect but was reported failed; the rollback's disassociate went through,
-    // and the controller died before the delete (modelled by the delete failing unperformed).
-    ec2.loseAnswerNext('AssociateTrunkInterface', 'InternalError');
+    // The associate took effect but was reported failed, and the check of it failed too; the
+    // rollback's disassociate went through, and the controller died before the delete (modelled by
+    // the delete failing unperformed).
+    loseAssociateAndItsCheck(ec2);
     ec2.failNext('DeleteNetworkInterface', 'InternalError');
     expect((await h1.reconcile(key)).kind).not.toBe('done');
     h1.applyPatches();
@@ -105,7 +125,7 @@ describe('replayed ClientTokens after a restart (issue 10)', () => {
 
   it('scenario 1 with the attempt write lost too: the restarted controller still never annotates the deleted ENI', async () => {
     const { ec2, h1, key } = firstController();
-    ec2.loseAnswerNext('AssociateTrunkInterface', 'InternalError');
+    loseAssociateAndItsCheck(ec2);
     ec2.loseAnswerNext('DeleteNetworkInterface', 'InternalError');
     h1.patchErrors.push(apiError(500, 'InternalError'));
     await h1.reconcile(key);
@@ -113,6 +133,43 @@ describe('replayed ClientTokens after a restart (issue 10)', () => {
     const h2 = restarted(ec2, h1);
     await settle(h2, key);
     expectAnnotationTrue(h2, ec2);
+  });
+
+  it('an associate that took effect but was reported failed is kept, not rolled back: one create, one associate, annotated', async () => {
+    const { ec2, h1, key } = firstController();
+    ec2.loseAnswerNext('AssociateTrunkInterface', 'InternalError');
+    await settle(h1, key);
+    expectAnnotationTrue(h1, ec2);
+    expect(ec2.count('CreateNetworkInterface')).toBe(1);
+    expect(ec2.count('AssociateTrunkInterface')).toBe(1);
+    expect(ec2.count('DisassociateTrunkInterface') + ec2.count('DeleteNetworkInterface')).toBe(0);
+  });
+
+  it("a restarted controller's associate of an adopted ENI that loses the race to the killed process's in-flight associate keeps that association", async () => {
+    const { ec2, h1, key } = firstController();
+    // The first controller created the ENI and was killed with its associate in flight.
+    ec2.failNext('AssociateTrunkInterface', 'RequestLimitExceeded');
+    ec2.failNext('DeleteNetworkInterface', 'InternalError');
+    await h1.reconcile(key);
+    h1.applyPatches();
+    const h2 = restarted(ec2, h1);
+    const [eni] = ec2.branchEnis();
+    expect(eni).toBeDefined();
+    const vlan = Number(eni?.TagSet?.find((t) => t.Key === 'vpcresources.k8s.aws/vlan-id')?.Value);
+    // The dead process's associate lands just before the restarted one's.
+    const send = ec2.associateTrunkInterface.bind(ec2);
+    let raced = false;
+    ec2.associateTrunkInterface = async (input, opts) => {
+      if (!raced) {
+        raced = true;
+        await send({ BranchInterfaceId: eni?.NetworkInterfaceId, TrunkInterfaceId: 'eni-trunk', VlanId: vlan }, { priority: 'pod-start', purpose: ['killed-process'] });
+      }
+      return send(input, opts);
+    };
+    await settle(h2, key);
+    expectAnnotationTrue(h2, ec2);
+    expect(ec2.count('CreateNetworkInterface')).toBe(1);
+    expect(ec2.branchEnis()).toHaveLength(1);
   });
 
   it('checkBranch tells an ENI on the trunk and VLAN from a gone one and an unassociated one', async () => {
