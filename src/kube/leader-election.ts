@@ -9,6 +9,9 @@
 // - A candidate tries every `retryPeriodMs`; it takes the lease when it does not exist, is released
 //   (empty holder), or has not been renewed for `leaseDurationMs` as observed on OUR clock (we time
 //   how long the record stays unchanged rather than trusting the holder's clock).
+//   A standby that watches another's lease looks again exactly when it would run out (not up to a
+//   retry period later), so a crashed leader is replaced within a lease duration and one retry
+//   period of its last renewal.
 // - The leader renews every `retryPeriodMs`; if it cannot renew for `renewDeadlineMs` it gives up,
 //   calls `onStoppedLeading` and campaigns again (callers usually exit, as client-go users do).
 // - Writes use the read resourceVersion, so two candidates racing get one 409 Conflict.
@@ -49,6 +52,8 @@ export class LeaderElector {
   private observedAt = 0;
   private lastRenew = 0;
   private knownLeader = '';
+  /** When the lease another replica holds expires unless it changes again (0: not known). */
+  private othersLeaseEndsAt = 0;
   private cycle: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: LeaderElectorOptions) {
@@ -134,7 +139,10 @@ export class LeaderElector {
       this.loseLeadership('renew deadline');
     }
     // Jitter candidates a little (client-go uses factor 1.2) so they don't collide on every try.
-    const delay = this.leader ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + Math.random() * 0.2);
+    let delay = this.leader ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + Math.random() * 0.2);
+    // A standby looks again right when the lease it watches runs out rather than up to a retry period
+    // later: a crashed leader is replaced one lease duration after its last renewal was seen.
+    if (!this.leader && this.othersLeaseEndsAt > 0) delay = Math.min(delay, Math.max(0, this.othersLeaseEndsAt - now) + 10);
     this.schedule(delay);
   }
 
@@ -181,7 +189,11 @@ export class LeaderElector {
     if (record !== this.observedRecord) this.observe(record, now);
     if (holder) this.noteLeader(holder);
     const durationMs = (current.leaseDurationSeconds ?? Math.ceil(this.o.leaseDurationMs / 1000)) * 1000;
-    if (holder && holder !== identity && this.observedAt + durationMs > now) return false;
+    this.othersLeaseEndsAt = 0;
+    if (holder && holder !== identity && this.observedAt + durationMs > now) {
+      this.othersLeaseEndsAt = this.observedAt + durationMs;
+      return false;
+    }
     const next: V1Lease = {
       ...lease,
       spec: {

@@ -1,7 +1,7 @@
 // Chaos bench (issue 10, item 4): an operator's worst day, reproducibly.
 //
 //   npm run bench -- chaos [--duration 180] [--nodes 6] [--fail 0.10] [--lost 0.03] [--kill-every 30]
-//                          [--cut-every 20] [--wave 4] [--seed 1] [--grace 8]
+//                          [--cut-every 20] [--wave 4] [--seed 1] [--grace 8] [--replicas 1]
 //
 // The sandbox runs WITHOUT its controller; the controller runs as its own process (the built CLI)
 // behind an EC2 fault proxy (--fail: calls failed without being performed; --lost: mutating calls
@@ -17,22 +17,35 @@
 //   unannotated  (end) a running pod requesting a branch ENI without its annotation;
 //   leaked       (end) branch ENIs of ours with no live pod (warm ENIs excepted), after the cooldown;
 //   stray        (end) branch ENIs of ours that no trunk holds and no pod names.
+// With --replicas N > 1 every replica runs with --leader-elect and each kill hits the LEADER (read
+// from the Lease); a replica that exits by itself (it gives up a lease it cannot renew) is started
+// again. Two more checks, sampled the same way:
+//   splitBrain   two replicas report holding the lease at once (their vpcrc_leader gauges);
+//   duplicate    a running pod with more associated ENIs of ours tagged with its UID than it asked
+//                for, past the grace;
+// and each handover is timed: from the killed leader's last renewal (the Lease's renewTime) to the
+// moment another replica holds the lease; it must stay within the lease duration + one (jittered)
+// retry period + 1 s for the API calls of a loaded machine.
 // Writes test/bench/results/chaos-<timestamp>.json and chaos-latest.json; exits 1 when a count is not 0.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
-import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
-import { ANNOTATION_COMPLETE_AFTER_SECONDS, ANNOTATION_POD_ENI, LABEL_HAS_TRUNK_ATTACHED, RESOURCE_POD_ENI, SGP_GROUP, SGP_KIND, SGP_PLURAL, SGP_VERSION, TAG_ENI_OWNER, TAG_ENI_OWNER_VALUE, TAG_TRUNK_ENI_ID, TAG_WARM } from '../../src/apis/constants.js';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { ANNOTATION_COMPLETE_AFTER_SECONDS, ANNOTATION_POD_ENI, LABEL_HAS_TRUNK_ATTACHED, LEADER_ELECTION_LEASE, LEADER_ELECTION_NAMESPACE, TAG_POD_UID, RESOURCE_POD_ENI, SGP_GROUP, SGP_KIND, SGP_PLURAL, SGP_VERSION, TAG_ENI_OWNER, TAG_ENI_OWNER_VALUE, TAG_TRUNK_ENI_ID, TAG_WARM } from '../../src/apis/constants.js';
 import { decodePodEniAnnotation } from '../../src/domain/pod-eni-annotation.js';
 import { makeSandboxEc2Client } from '../../src/sim/sandbox/ec2-client.js';
 import { startSandbox, type Sandbox } from '../../src/sim/sandbox/index.js';
 import { orphanBranchEnis } from '../integration/helpers/invariants.js';
-import { flag, positive, repoRoot, startControllerProcess, type ControllerProcess } from './lib/controller-process.js';
+import { flag, metricValue, positive, repoRoot, startControllerProcess, type ControllerProcess } from './lib/controller-process.js';
 import { Ec2FaultProxy, KubeCutter, seeded } from './lib/fault-proxies.js';
 
 const NS = 'chaos';
 const COOLDOWN_S = 30; // the product's minimum: the end check waits it out
+// The controller's leader-election defaults (client-go's): a standby takes over once the lease has
+// gone unrenewed this long, looking every retry period.
+const LEASE_DURATION_S = 15;
+const RETRY_PERIOD_S = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Counts {
@@ -42,6 +55,8 @@ interface Counts {
   unannotated: number;
   leaked: number;
   stray: number;
+  splitBrain: number;
+  duplicate: number;
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -55,7 +70,10 @@ export async function main(argv: string[]): Promise<void> {
     wave: positive('wave', flag(argv, 'wave', '4')),
     seed: positive('seed', flag(argv, 'seed', '1')),
     graceS: positive('grace', flag(argv, 'grace', '8')),
+    replicas: positive('replicas', flag(argv, 'replicas', '1')),
   };
+  if (!Number.isInteger(o.replicas)) throw new Error(`--replicas must be a whole number, got ${o.replicas}`);
+  const ha = o.replicas > 1;
   if (!(o.fail >= 0 && o.lost >= 0 && o.fail + o.lost < 1)) throw new Error('--fail and --lost must be shares from 0 to 1 that add up to less than 1');
   const random = seeded(o.seed);
   const dir = mkdtempSync(join(tmpdir(), 'vpcrc-chaos-'));
@@ -73,16 +91,33 @@ export async function main(argv: string[]): Promise<void> {
   const core = sandbox.kubeConfigFor('admin').makeApiClient(CoreV1Api);
   const custom = sandbox.kubeConfigFor('admin').makeApiClient(CustomObjectsApi);
   const env = { kubeconfigPath: cutConfig, clusterName: sandbox.clusterName, region: sandbox.region, ec2Endpoint: proxy.endpoint };
-  const start = (): Promise<ControllerProcess> => startControllerProcess(env, { timeScale: 1, readyTimeoutMs: 120_000, extraArgs: ['--log-level', 'error', '--gc-interval-seconds', '30', '--repair-interval-seconds', '10'] });
+  const coordination = sandbox.kubeConfigFor('admin').makeApiClient(CoordinationV1Api);
+  let incarnation = 0;
+  const start = async (slot: number): Promise<Replica> => {
+    const identity = `replica-${slot}-${++incarnation}`;
+    const electArgs = ha ? ['--leader-elect', '--leader-elect-identity', identity] : [];
+    const proc = await startControllerProcess(env, { timeScale: 1, readyTimeoutMs: 120_000, extraArgs: ['--log-level', 'error', '--gc-interval-seconds', '30', '--repair-interval-seconds', '10', ...electArgs] });
+    return { identity, proc };
+  };
+  const lease = async (): Promise<{ holder: string; renewMs: number } | undefined> => {
+    try {
+      const l = await coordination.readNamespacedLease({ name: LEADER_ELECTION_LEASE, namespace: LEADER_ELECTION_NAMESPACE });
+      const renew = l.spec?.renewTime ? new Date(l.spec.renewTime).getTime() : 0;
+      return { holder: l.spec?.holderIdentity ?? '', renewMs: renew };
+    } catch {
+      return undefined;
+    }
+  };
 
-  const counts: Counts = { liveDeleted: 0, doubleVlan: 0, wrongGroups: 0, unannotated: 0, leaked: 0, stray: 0 };
+  const counts: Counts = { liveDeleted: 0, doubleVlan: 0, wrongGroups: 0, unannotated: 0, leaked: 0, stray: 0, splitBrain: 0, duplicate: 0 };
   const examples: string[] = [];
   const note = (kind: keyof Counts, msg: string): void => {
     counts[kind]++;
     if (examples.length < 20) examples.push(`${kind}: ${msg}`);
   };
-  const life = { created: 0, matched: 0, unmatched: 0, jobs: 0, deleted: 0, forced: 0, replaced: 0, kills: 0, samples: 0 };
-  let proc: ControllerProcess | undefined;
+  const life = { created: 0, matched: 0, unmatched: 0, jobs: 0, deleted: 0, forced: 0, replaced: 0, kills: 0, samples: 0, selfExits: 0 };
+  const handovers: { fromRenewalMs: number; fromKillMs: number }[] = [];
+  const replicas: (Replica | undefined)[] = new Array<Replica | undefined>(o.replicas).fill(undefined);
   try {
     const sg = await createGroup(sandbox);
     await core.createNamespace({ body: { metadata: { name: NS } } });
@@ -90,7 +125,7 @@ export async function main(argv: string[]): Promise<void> {
       group: SGP_GROUP, version: SGP_VERSION, plural: SGP_PLURAL, namespace: NS,
       body: { apiVersion: `${SGP_GROUP}/${SGP_VERSION}`, kind: SGP_KIND, metadata: { name: 'm', namespace: NS }, spec: { podSelector: { matchLabels: { app: 'm' } }, securityGroups: { groupIds: [sg] } } },
     });
-    proc = await start();
+    for (let i = 0; i < o.replicas; i++) replicas[i] = await start(i);
     await waitTrunks(core, o.nodes);
 
     // ---- the checker (during the churn and at the end)
@@ -159,6 +194,37 @@ export async function main(argv: string[]): Promise<void> {
           }
         }
       }
+      // duplicate: more of our associated ENIs carry a running pod's UID than it asked for.
+      const associatedByUid = new Map<string, number>();
+      for (const e of enis.values()) {
+        const uid = e.tags[TAG_POD_UID];
+        if (uid && e.tags[TAG_ENI_OWNER] === TAG_ENI_OWNER_VALUE && !e.tags[TAG_WARM] && assocByBranch.has(e.networkInterfaceId)) associatedByUid.set(uid, (associatedByUid.get(uid) ?? 0) + 1);
+      }
+      for (const p of pods) {
+        if (p.metadata?.deletionTimestamp || p.status?.phase !== 'Running' || !requestsEni(p)) continue;
+        const uid = p.metadata?.uid ?? '';
+        const k = `duplicate:${uid}/`;
+        live.add(`${uid}/`);
+        if ((associatedByUid.get(uid) ?? 0) <= eniRequest(p)) {
+          badSince.delete(k);
+          continue;
+        }
+        const since = badSince.get(k) ?? now;
+        badSince.set(k, since);
+        if ((final || now - since > o.graceS * 1000) && !reported.has(k)) {
+          reported.add(k);
+          note('duplicate', `pod ${p.metadata?.name} (uid ${uid}) has ${associatedByUid.get(uid)} associated ENIs of ours for ${eniRequest(p)} requested, for ${Math.round((now - since) / 1000)} s`);
+        }
+      }
+      if (ha) {
+        const leading: string[] = [];
+        for (const r of replicas) {
+          if (!r || r.proc.child.exitCode !== null) continue;
+          const v = await r.proc.metrics().then((m) => metricValue(m, 'vpcrc_leader')).catch(() => undefined);
+          if (v === 1) leading.push(r.identity);
+        }
+        if (leading.length > 1) note('splitBrain', `${leading.join(' and ')} both report holding the lease`);
+      }
       for (const k of badSince.keys()) if (!live.has(k.slice(k.indexOf(':') + 1))) badSince.delete(k);
       if (final) {
         const allPods = (await core.listPodForAllNamespaces()).items;
@@ -215,17 +281,34 @@ export async function main(argv: string[]): Promise<void> {
       }
       if (Date.now() >= nextKill && !restarting) {
         // In the background: the churn goes on while the controller is down and starting up.
-        const dead = proc;
         restarting = (async () => {
-          await dead?.kill();
+          const held = ha ? await lease() : undefined;
+          const slot = ha ? replicas.findIndex((r) => r?.identity === held?.holder) : 0;
+          if (slot < 0) return; // no leader right now (a handover under way): the next kill looks again
+          const dead = replicas[slot];
+          replicas[slot] = undefined;
+          const killedAt = Date.now();
+          await dead?.proc.kill();
           life.kills++;
-          proc = undefined;
-          proc = await start();
+          const handover = ha && held ? timeHandover(lease, held, killedAt) : undefined;
+          replicas[slot] = await start(slot);
+          const h = await handover;
+          if (h) handovers.push(h);
         })().finally(() => {
           restarting = undefined;
           nextKill = Date.now() + o.killEveryS * 1000;
         });
         nextKill = Infinity;
+      }
+      // A replica that gave up a lease it could not renew exits (as it does in a cluster, where the
+      // kubelet starts it again): start it again.
+      for (let i = 0; i < replicas.length; i++) {
+        const r = replicas[i];
+        if (r && r.proc.child.exitCode !== null) {
+          life.selfExits++;
+          replicas[i] = undefined;
+          replicas[i] = await start(i);
+        }
       }
       if (Date.now() >= nextCut) {
         cutter.cutAll();
@@ -241,6 +324,10 @@ export async function main(argv: string[]): Promise<void> {
     // ---- convergence: no more faults, kills or cuts; wait out the cooldown, then the final check
     await restarting;
     proxy.enabled = false;
+    if (ha) {
+      // Converge with a leader: a replica may have exited on a cut during the last kill's handover.
+      for (let i = 0; i < replicas.length; i++) if (!replicas[i] || replicas[i]?.proc.child.exitCode !== null) replicas[i] = await start(i);
+    }
     const settleBy = Date.now() + (COOLDOWN_S + 60) * 1000;
     for (;;) {
       await sleep(3_000);
@@ -251,21 +338,62 @@ export async function main(argv: string[]): Promise<void> {
     }
     await sample(true);
   } finally {
-    await proc?.stop().catch(() => undefined);
+    for (const r of replicas) await r?.proc.stop().catch(() => undefined);
     await cutter.stop().catch(() => undefined);
     await proxy.stop().catch(() => undefined);
     await sandbox.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
-  const pass = Object.values(counts).every((n) => n === 0);
-  const result = { bench: 'chaos', at: new Date().toISOString(), options: o, pass, counts, faults: { ...proxy.counts, kubeCuts: cutter.cuts }, lifecycles: life, examples };
+  const handoverBoundMs = (LEASE_DURATION_S + RETRY_PERIOD_S * 1.2 + 1) * 1000;
+  const slowHandovers = handovers.filter((h) => h.fromRenewalMs > handoverBoundMs).length;
+  const pass = Object.values(counts).every((n) => n === 0) && slowHandovers === 0;
+  const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+  const leader = ha
+    ? {
+        replicas: o.replicas,
+        leaseDurationS: LEASE_DURATION_S,
+        retryPeriodS: RETRY_PERIOD_S,
+        handoverBoundMs,
+        handovers: handovers.length,
+        slowHandovers,
+        fromRenewalMs: { median: median(sorted(handovers.map((h) => h.fromRenewalMs))), max: Math.max(0, ...handovers.map((h) => h.fromRenewalMs)) },
+        fromKillMs: { median: median(sorted(handovers.map((h) => h.fromKillMs))), max: Math.max(0, ...handovers.map((h) => h.fromKillMs)) },
+      }
+    : undefined;
+  const result = { bench: 'chaos', at: new Date().toISOString(), options: o, pass, counts, ...(leader ? { leader } : {}), faults: { ...proxy.counts, kubeCuts: cutter.cuts }, lifecycles: life, examples };
   const out = join(repoRoot, 'test', 'bench', 'results');
   mkdirSync(out, { recursive: true });
   const body = `${JSON.stringify(result, null, 2)}\n`;
   writeFileSync(join(out, `chaos-${result.at.replaceAll(':', '-').replaceAll('.', '-')}.json`), body);
   writeFileSync(join(out, 'chaos-latest.json'), body);
-  console.log(JSON.stringify({ pass, counts, faults: { calls: proxy.counts.calls, failed: proxy.counts.failed, performedThenFailed: proxy.counts.performedThenFailed, kubeCuts: cutter.cuts }, lifecycles: life }));
+  console.log(JSON.stringify({ pass, counts, ...(leader ? { leader } : {}), faults: { calls: proxy.counts.calls, failed: proxy.counts.failed, performedThenFailed: proxy.counts.performedThenFailed, kubeCuts: cutter.cuts }, lifecycles: life }));
   if (!pass) process.exitCode = 1;
+}
+
+interface Replica {
+  identity: string;
+  proc: ControllerProcess;
+}
+
+/** Waits until a replica other than the killed one holds the lease (at most a minute). */
+async function timeHandover(read: () => Promise<{ holder: string; renewMs: number } | undefined>, killed: { holder: string; renewMs: number }, killedAt: number): Promise<{ fromRenewalMs: number; fromKillMs: number } | undefined> {
+  const by = killedAt + 60_000;
+  while (Date.now() < by) {
+    const now = await read();
+    if (now && now.holder && now.holder !== killed.holder) {
+      const at = Date.now();
+      return { fromRenewalMs: at - killed.renewMs, fromKillMs: at - killedAt };
+    }
+    await sleep(200);
+  }
+  return { fromRenewalMs: Infinity, fromKillMs: Infinity };
+}
+
+const median = (xs: number[]): number => (xs.length === 0 ? 0 : (xs[Math.floor(xs.length / 2)] as number));
+
+/** The pod's pod-eni request (its containers' sum). */
+function eniRequest(p: V1Pod): number {
+  return (p.spec?.containers ?? []).reduce((n, c) => n + Number(c.resources?.requests?.[RESOURCE_POD_ENI] ?? 0), 0);
 }
 
 function requestsEni(p: V1Pod): boolean {

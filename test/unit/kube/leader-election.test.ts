@@ -91,6 +91,30 @@ describe('LeaderElector', () => {
     await b.stop();
   });
 
+  it('a standby takes over within a lease duration and one retry period of the dead leader\'s last renewal, not at a later retry tick', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.99);
+    const api = new FakeLeases();
+    const events: string[] = [];
+    const a = elector(api, 'a', events);
+    const b = elector(api, 'b', events);
+    a.start();
+    await vi.advanceTimersByTimeAsync(10);
+    b.start();
+    await vi.advanceTimersByTimeAsync(4_100);
+    (a as unknown as { running: boolean }).running = false;
+    await vi.advanceTimersByTimeAsync(2_000);
+    const lastRenewal = (api.lease?.spec?.renewTime as Date).getTime();
+    let tookOverAt = 0;
+    for (let t = 0; t < 30_000 && !tookOverAt; t += 50) {
+      await vi.advanceTimersByTimeAsync(50);
+      if (b.isLeader()) tookOverAt = Date.now();
+    }
+    expect(tookOverAt - lastRenewal).toBeGreaterThanOrEqual(15_000);
+    expect(tookOverAt - lastRenewal).toBeLessThanOrEqual(15_000 + 2_000 * 1.2 + 100);
+    vi.restoreAllMocks();
+    await b.stop();
+  });
+
   it('stop() releases the lease so a standby takes over at its next try', async () => {
     const api = new FakeLeases();
     const events: string[] = [];
