@@ -389,7 +389,12 @@ async function timeHandover(read: () => Promise<{ holder: string; renewMs: numbe
   return { fromRenewalMs: Infinity, fromKillMs: Infinity };
 }
 
-const median = (xs: number[]): number => (xs.length === 0 ? 0 : (xs[Math.floor(xs.length / 2)] as number));
+/** Median of sorted numbers (the mean of the middle two for an even count). */
+const median = (xs: number[]): number => {
+  if (xs.length === 0) return 0;
+  const mid = Math.floor(xs.length / 2);
+  return xs.length % 2 === 1 ? (xs[mid] as number) : ((xs[mid - 1] as number) + (xs[mid] as number)) / 2;
+};
 
 /** The pod's pod-eni request (its containers' sum). */
 function eniRequest(p: V1Pod): number {
