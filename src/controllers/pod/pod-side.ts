@@ -252,7 +252,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       clusterName: settings.clusterName,
       book,
       podByUid,
-      allocating: reconciler.allocating,
+      allocating: { has: (uid) => reconciler.allocating.has(uid) || topUps.creating.has(uid) },
       trunkNode: (trunkEniId) => trunks.list().find((t) => t.trunkEniId === trunkEniId)?.nodeName,
       annotatedEnis: () => annotatedEniIds(informers.pods.list()),
       now,

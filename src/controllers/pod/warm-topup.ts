@@ -63,6 +63,8 @@ export class WarmTopUps {
   private running = 0;
   private seq = 0;
   private readonly pending = new Set<Promise<void>>();
+  /** UIDs of the top-ups being created (the GC pass leaves their ENIs alone until recorded). */
+  readonly creating = new Set<string>();
 
   constructor(private readonly deps: WarmTopUpDeps) {}
 
@@ -128,6 +130,7 @@ export class WarmTopUps {
     if (!state || vlanId === undefined) return;
     // A subject of its own per attempt: the ClientToken of a rolled-back top-up is never sent again.
     const pod: PodRef = { uid: `warm-${deps.tokenEpoch}-${++this.seq}`, namespace: '', name: '' };
+    this.creating.add(pod.uid);
     const release = (eniId: string, associationId?: string): void => {
       deps.releaser.releaseEni({ eniId, nodeName, pod, since: deps.now(), immediate: true, orphan: false, ...(associationId ? { associationId } : {}) });
     };
@@ -180,6 +183,8 @@ export class WarmTopUps {
       }
       deps.metrics.warmTopUp('failed');
       deps.logger.warn({ node: nodeName, groups, err: err instanceof Error ? err.message : String(err) }, 'warm top-up failed; the next pass tries again');
+    } finally {
+      this.creating.delete(pod.uid);
     }
   }
 }
