@@ -4,6 +4,7 @@
 // unused for longer than the window gets no top-ups and its warm ENIs expire. Invariants at the end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAG_TRUNK_ENI_ID, TAG_WARM } from '../../../src/apis/constants.js';
+import { startTestController } from '../controller-node/helpers.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { annotationOf, createGroups, createPod, createPolicy, deletePod, ensureNamespace, podManifest, settledInvariants, startPodEnv, waitRunningAnnotated, type PodEnv } from './helpers.js';
 
@@ -11,12 +12,13 @@ const NS = 'min-warm';
 // Short, so that the window and the expiry are seen within the test.
 const WARM_SECONDS = 6;
 const WINDOW_SECONDS = 12;
+const SETTINGS = { branchEniWarmSeconds: WARM_SECONDS, branchEniMinWarm: 2, branchEniMinWarmWindowSeconds: WINDOW_SECONDS };
 
 describe('warm minimum per node and group set', () => {
   let env: PodEnv;
   let g: string[];
   beforeAll(async () => {
-    env = await startPodEnv({ nodes: 'm5.large=1', controller: { settings: { branchEniWarmSeconds: WARM_SECONDS, branchEniMinWarm: 2, branchEniMinWarmWindowSeconds: WINDOW_SECONDS } } });
+    env = await startPodEnv({ nodes: 'm5.large=1', controller: { settings: SETTINGS } });
     g = await createGroups(env.sandbox, ['a']);
     await ensureNamespace(env, NS);
     await createPolicy(env, NS, 'web', { podSelector: { matchLabels: { app: 'web' } }, groupIds: [g[0]!] });
@@ -75,6 +77,32 @@ describe('warm minimum per node and group set', () => {
     expect(creates()).toBe(atReplace);
     await deletePod(env, NS, 'p1');
     await deletePod(env, NS, 'p3');
+  }, 90_000);
+
+  it('a restart keeps the warm ENIs (found from their tags): no top-up is made again, and a new pod takes one with no create', async () => {
+    const node = env.sandbox.nodeNames()[0]!;
+    await createPod(env, pinned('r1', node));
+    const r1Eni = annotationOf(await waitRunningAnnotated(env, NS, 'r1'))![0]!.eniId;
+    await waitFor(() => env.controller.podSide()?.nodeState(node)?.counts().warm === 2 && groupEnis(node, [r1Eni]).filter((e) => associated(e.networkInterfaceId)).length >= 2, {
+      timeoutMs: 20_000,
+      what: 'the minimum on the node before the restart',
+    });
+    const ready = new Set(groupEnis(node, [r1Eni]).map((e) => e.networkInterfaceId));
+    await env.controller.stop();
+    env.controller = await startTestController(env.sandbox, { podSide: true, webhooks: { selfRegister: true }, settings: { minCooldownSeconds: 1, ...SETTINGS } });
+    const atRestart = creates();
+    // Rebuilt from EC2: no live pod names them, so after a cooldown counted from the restart they are warm again.
+    await waitFor(() => (env.controller.podSide()?.nodeState(node)?.counts().warm ?? 0) >= 2, { timeoutMs: 20_000, what: 'the warm ENIs rebuilt as warm' });
+    const warmAfter = env.controller.podSide()?.nodeState(node)?.all().filter((r) => r.phase === 'warm').map((r) => r.eniId) ?? [];
+    for (const id of warmAfter) expect(ready.has(id)).toBe(true);
+    await new Promise((r) => setTimeout(r, 7_000));
+    expect(creates()).toBe(atRestart);
+    await createPod(env, pinned('r2', node));
+    const r2Eni = annotationOf(await waitRunningAnnotated(env, NS, 'r2'))![0]!.eniId;
+    expect(ready.has(r2Eni)).toBe(true);
+    expect(creates()).toBe(atRestart);
+    await deletePod(env, NS, 'r1');
+    await deletePod(env, NS, 'r2');
   }, 90_000);
 
   it('no top-ups for a group set unused for longer than the window: its warm ENIs expire and are deleted', async () => {
