@@ -124,6 +124,11 @@ export const CONFIG_KEY_BRANCH_ENI_COOLDOWN = 'branch-eni-cooldown';
 /** (ours) Seconds a branch ENI is kept warm for reuse after its cooldown; 0 turns reuse off. */
 export const CONFIG_KEY_BRANCH_ENI_WARM = 'branch-eni-warm-seconds';
 export const DEFAULT_BRANCH_ENI_WARM_SECONDS = 180;
+/** ConfigMap key (ours): warm branch ENIs to keep per node and recently used group set (0 = off). */
+export const CONFIG_KEY_BRANCH_ENI_MIN_WARM = 'branch-eni-min-warm';
+/** ConfigMap key (ours): how long a group set used on a node counts as recent for the minimum, seconds. */
+export const CONFIG_KEY_BRANCH_ENI_MIN_WARM_WINDOW = 'branch-eni-min-warm-window-seconds';
+export const DEFAULT_BRANCH_ENI_MIN_WARM_WINDOW_SECONDS = 600;
 export const DEFAULT_BRANCH_ENI_COOLDOWN_SECONDS = 60;
 export const MIN_BRANCH_ENI_COOLDOWN_SECONDS = 30;
 export const LEADER_ELECTION_NAMESPACE = 'kube-system';

@@ -13,6 +13,7 @@ import { loadKubeConfig } from '../kube/client.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { logFormatOf, logFormatOption } from './log-options.js';
 import type { FailurePolicy } from '../webhooks/registration.js';
+import { MAX_MIN_WARM } from '../domain/warm-minimum.js';
 
 /** The `--ec2-*` pacing flags are PacingFlags, handed to pacingFromFlags as they are. */
 export interface ControllerFlags extends PacingFlags {
@@ -40,6 +41,8 @@ export interface ControllerFlags extends PacingFlags {
   branchEniCooldown?: string;
   branchEniWarmTime?: string;
   branchEniReuseWait?: string;
+  branchEniMinWarm?: string;
+  branchEniMinWarmWindow?: string;
   livePolicyUpdates?: boolean;
   webhooks?: boolean;
   webhookPort?: string;
@@ -159,6 +162,8 @@ export function controllerOptionsFromFlags(flags: ControllerFlags, env: NodeJS.P
       ...(flags.branchEniCooldown !== undefined ? { defaultCooldownSeconds: intIn('--branch-eni-cooldown', flags.branchEniCooldown, 30, 86_400) } : {}),
       ...(flags.branchEniWarmTime !== undefined ? { branchEniWarmSeconds: intIn('--branch-eni-warm-time', flags.branchEniWarmTime, 0, 86_400) } : {}),
       ...(flags.branchEniReuseWait !== undefined ? { branchEniReuseWaitSeconds: intIn('--branch-eni-reuse-wait', flags.branchEniReuseWait, 0, 3_600) } : {}),
+      ...(flags.branchEniMinWarm !== undefined ? { branchEniMinWarm: intIn('--branch-eni-min-warm', flags.branchEniMinWarm, 0, MAX_MIN_WARM) } : {}),
+      ...(flags.branchEniMinWarmWindow !== undefined ? { branchEniMinWarmWindowSeconds: intIn('--branch-eni-min-warm-window', flags.branchEniMinWarmWindow, 1, 86_400) } : {}),
       ...(flags.livePolicyUpdates === false ? { livePolicyUpdates: false } : {}),
     },
     ec2: { region, ...(endpoint ? { endpoint } : {}), pacing },
@@ -223,6 +228,8 @@ export function registerControllerCommand(parent: Command): void {
     .option('--branch-eni-cooldown <seconds>', 'cooldown when the amazon-vpc-cni ConfigMap does not set one (default 60, min 30)')
     .option('--branch-eni-warm-time <seconds>', 'keep a branch ENI warm for reuse this long after its cooldown when the ConfigMap key branch-eni-warm-seconds is not set (default 180; 0 = reuse off)')
     .option('--branch-eni-reuse-wait <seconds>', 'with reuse on: a new pod may wait this long for a cooling ENI of its groups on its node instead of creating one (default 0)')
+    .option('--branch-eni-min-warm <n>', 'with reuse on: keep this many warm (or cooling) branch ENIs per node for each group set a pod used there recently, created in the background pool, when the ConfigMap key branch-eni-min-warm is not set (default 0 = off)')
+    .option('--branch-eni-min-warm-window <seconds>', 'a group set counts as recently used on a node this long after a pod used it there (default 600)')
     .option('--no-live-policy-updates', "do not update a running pod's branch ENI groups in place when its policies change")
     .option('--pod-workers <n>', 'pod reconciles at once (default 32; EC2 pacing is the real limit)')
     .option('--release-workers <n>', 'branch ENI releases at once (default 8)')

@@ -35,6 +35,10 @@ export interface ControllerSettings {
   branchEniWarmSeconds?: number;
   /** With reuse on: how long a new pod may wait for a cooling ENI of its groups on its node instead of creating one (default 0: never). */
   branchEniReuseWaitSeconds?: number;
+  /** Warm branch ENIs to keep per node and recently used group set unless the ConfigMap says otherwise (0 = off, the default). */
+  branchEniMinWarm?: number;
+  /** How long a group set used on a node counts as recent for the warm minimum, seconds (default 600). */
+  branchEniMinWarmWindowSeconds?: number;
   /** Update a running pod's branch ENI groups in place when its policies change (default on). */
   livePolicyUpdates?: boolean;
   /** Floor under branch-eni-cooldown (default 30, the product's floor); only tests and demos lower it. */

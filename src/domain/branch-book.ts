@@ -153,6 +153,21 @@ export class BranchBook {
     return true;
   }
 
+  /**
+   * Record an ENI created for the warm minimum (no pod ever used it): warm at once until `until`.
+   * Not a holding of any pod. False when the node is unknown or the VLAN is held by another ENI.
+   */
+  addWarm(nodeName: string, rec: Omit<BranchRecord, 'phase'>, until: number, now: number): boolean {
+    const state = this.nodes.get(nodeName);
+    return state !== undefined && state.record({ ...rec, phase: 'warm', warmUntil: until, warmSince: now });
+  }
+
+  /** A warm ENI's time renewed; false when it is not warm. */
+  renewWarm(eniId: string, until: number): boolean {
+    const w = this.warm(eniId);
+    return w !== undefined && (this.nodes.get(w.nodeName)?.renewWarm(eniId, until) ?? false);
+  }
+
   /** A warm ENI of exactly `groups` on the node, now the pod's (no EC2 call needed); undefined when none. */
   takeWarm(nodeName: string, groups: readonly string[], pod: PodRef, index: number, now = 0): BranchRecord | undefined {
     const rec = this.nodes.get(nodeName)?.takeWarm(groups, pod, index, now);

@@ -257,6 +257,14 @@ export class NodeBranchState {
     return best.due;
   }
 
+  /** A warm ENI's time is renewed (the warm minimum still wants it, warm-minimum.ts). */
+  renewWarm(eniId: string, until: number): boolean {
+    const r = this.byEni.get(eniId);
+    if (!r || r.phase !== 'warm') return false;
+    r.warmUntil = until;
+    return true;
+  }
+
   /** The least recently used warm ENI (to evict when a pod of another group set needs a slot). */
   lruWarm(): BranchRecord | undefined {
     let lru: BranchRecord | undefined;

@@ -2,7 +2,7 @@
 // AWS's EC2 buckets, with warm branch ENI reuse and without it.
 //
 //   npm run bench -- rollout [--pods 300] [--nodes 30] [--time-scale 4] [--cooldown-seconds 30]
-//                            [--instance-type c5.4xlarge] [--deadline-seconds 900]
+//                            [--instance-type c5.4xlarge] [--deadline-seconds 900] [--min-warm K]
 //
 // Per mode (reuse on, then reuse off), a fresh sandbox (`aws` throttle profile, refilling and
 // delaying --time-scale times faster), the real controller (webhooks off: the pods carry the
@@ -15,6 +15,12 @@
 // With reuse on the controller keeps ENIs warm after the cooldown and a successor may wait up to
 // the cooldown + 5 s for a cooling ENI of its groups on its node (--branch-eni-reuse-wait); the warm
 // ENIs left at the end would cost 2 calls each at expiry, reported as well.
+//
+// With --min-warm K (reuse on only) the controller keeps K warm (or cooling) ENIs per node for the
+// group set (--branch-eni-min-warm, created in the background pool); after the cold burst the bench
+// waits until every node's pool is full (K, or what the trunk's branch limit leaves: limit − pods − 1)
+// before the rollout, and reports the top-ups (before and during the rollout, from the controller's
+// vpcrc_branch_eni_warm_topups_total) apart from the rollout's mutating calls.
 //
 // Times are simulated seconds (real × time scale, the clock EC2's buckets run on); the cooldown is
 // given in simulated seconds and set in the ConfigMap as real seconds (rounded, at least 1).
@@ -54,6 +60,8 @@ export interface RolloutOptions {
   /** Simulated seconds. */
   cooldownSeconds: number;
   deadlineSeconds: number;
+  /** Warm ENIs per node and group set the controller keeps in reuse mode (0 = off). */
+  minWarm: number;
 }
 
 const NAMESPACE = 'rollout-bench';
@@ -86,6 +94,21 @@ export interface ModeResult {
   warmAtEnd: number;
   timeToAnnotation: { p50: number; p99: number; max: number };
   throttledCalls: number;
+  /** Most pods the cold burst put on one node (the warm minimum serves up to K per node). */
+  maxPodsPerNode: number;
+  /** With --min-warm: the warm top-ups, apart from the rollout's calls. */
+  topUps?: {
+    minWarm: number;
+    /** Top-ups created before the rollout started (each cost a create and an associate). */
+    beforeRollout: number;
+    /** Their mutating EC2 calls: a create and an associate each (failed ones are counted in `failed`). */
+    callsBeforeRollout: number;
+    /** Simulated seconds from the last cold pod annotated until every node's pool was full. */
+    fillSimulatedSeconds: number;
+    /** Top-ups created during the rollout and its settle (included in mutatingCalls). */
+    duringRollout: number;
+    failed: number;
+  };
 }
 
 export interface RolloutResult {
@@ -111,6 +134,7 @@ export function parseRolloutArgs(argv: string[]): RolloutOptions {
       'time-scale': { type: 'string', default: '4' },
       'cooldown-seconds': { type: 'string', default: '30' },
       'deadline-seconds': { type: 'string', default: '900' },
+      'min-warm': { type: 'string', default: '0' },
     },
   });
   const num = (flag: string, raw: string, ok: (n: number) => boolean, rule: string): number => {
@@ -125,6 +149,7 @@ export function parseRolloutArgs(argv: string[]): RolloutOptions {
     timeScale: num('time-scale', values['time-scale'], (n) => n > 0 && n <= 100, 'a number in (0, 100]'),
     cooldownSeconds: num('cooldown-seconds', values['cooldown-seconds'], (n) => n > 0, 'a positive number of simulated seconds'),
     deadlineSeconds: num('deadline-seconds', values['deadline-seconds'], (n) => n > 0, 'a positive number of real seconds'),
+    minWarm: num('min-warm', values['min-warm'], (n) => Number.isInteger(n) && n >= 0 && n <= 120, 'a whole number of warm ENIs per node in 0..120'),
   };
 }
 
@@ -197,6 +222,7 @@ async function runMode(o: RolloutOptions, reuse: boolean, cooldownReal: number, 
         minCooldownSeconds: 1,
         branchEniWarmSeconds: reuse ? WARM_REAL_SECONDS : 0,
         branchEniReuseWaitSeconds: reuse ? cooldownReal + 5 : 0,
+        ...(reuse && o.minWarm > 0 ? { branchEniMinWarm: o.minWarm, branchEniMinWarmWindowSeconds: WARM_REAL_SECONDS } : {}),
       },
       logger,
     });
@@ -228,11 +254,36 @@ async function runMode(o: RolloutOptions, reuse: boolean, cooldownReal: number, 
     const coldReal = (Math.max(...[...t.entries().values()].map((e) => e.annotatedAt ?? 0)) - tCold) / 1000;
     const pods = (await core.listNamespacedPod({ namespace: NAMESPACE })).items;
     const nodeOf = new Map(pods.map((p) => [p.metadata?.name ?? '', p.spec?.nodeName ?? '']));
-    const oldEnis = new Set(pods.map(eniOf).filter((e): e is string => e !== undefined));
+    const podsPerNode = new Map<string, number>();
+    for (const n of nodeOf.values()) podsPerNode.set(n, (podsPerNode.get(n) ?? 0) + 1);
+    const maxPodsPerNode = Math.max(0, ...podsPerNode.values());
+
+    // 1b. With a warm minimum: wait until every node's pool is full (what the branch limit leaves).
+    const topUpCount = async (result: string): Promise<number> => {
+      const m = c.ctx.registry.getSingleMetric('vpcrc_branch_eni_warm_topups_total');
+      const v = m ? (await m.get()).values.find((x) => x.labels.result === result)?.value : undefined;
+      return v ?? 0;
+    };
+    let fillReal = 0;
+    if (reuse && o.minWarm > 0) {
+      const tFill = performance.now();
+      const coldEnd = Math.max(...[...t.entries().values()].map((e) => e.annotatedAt ?? 0));
+      await until('every node warm pool full', o.deadlineSeconds * 1000, () =>
+        [...podsPerNode].every(([n, pods]) => {
+          const st = c.podSide()?.nodeState(n);
+          return st !== undefined && st.counts().warm >= Math.min(o.minWarm, st.branchLimit - pods - 1);
+        }),
+      200);
+      fillReal = (performance.now() - Math.min(tFill, coldEnd)) / 1000;
+    }
+    const topUpsBefore = await topUpCount('created');
 
     // 2. The rollout, from full buckets again.
     await refill(sandbox, o);
     sandbox.ec2.control.resetCounters();
+    // A successor reused an ENI when it got one that existed before the rollout: an old pod's, or
+    // a warm top-up's.
+    const oldEnis = new Set(sandbox.ec2.world.listEnis().map((e) => e.networkInterfaceId));
     const t0 = performance.now();
     let completed = true;
     const successors: string[] = [];
@@ -273,6 +324,16 @@ async function runMode(o: RolloutOptions, reuse: boolean, cooldownReal: number, 
       if (ok > 0) mutatingCalls[action] = ok;
       mutating += ok;
     }
+    const topUps = reuse && o.minWarm > 0
+      ? {
+          minWarm: o.minWarm,
+          beforeRollout: topUpsBefore,
+          callsBeforeRollout: 2 * topUpsBefore,
+          fillSimulatedSeconds: round(fillReal * o.timeScale, 2),
+          duringRollout: (await topUpCount('created')) - topUpsBefore,
+          failed: await topUpCount('failed'),
+        }
+      : undefined;
     const warmAtEnd = after.map((p) => p.spec?.nodeName ?? '').filter((n, i, all) => n !== '' && all.indexOf(n) === i).reduce((sum, n) => sum + (c.podSide()?.nodeState(n)?.counts().warm ?? 0), 0);
     return {
       reuse,
@@ -288,6 +349,8 @@ async function runMode(o: RolloutOptions, reuse: boolean, cooldownReal: number, 
       warmAtEnd,
       timeToAnnotation: { p50: round(percentile(tta, 0.5), 2), p99: round(percentile(tta, 0.99), 2), max: round(Math.max(0, ...tta), 2) },
       throttledCalls: throttled,
+      maxPodsPerNode,
+      ...(topUps ? { topUps } : {}),
     };
   } finally {
     times?.stop();

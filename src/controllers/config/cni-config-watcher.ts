@@ -12,6 +12,9 @@ import {
   CNI_CONFIGMAP_NAMESPACE,
   CONFIG_KEY_BRANCH_ENI_COOLDOWN,
   CONFIG_KEY_BRANCH_ENI_WARM,
+  CONFIG_KEY_BRANCH_ENI_MIN_WARM,
+  CONFIG_KEY_BRANCH_ENI_MIN_WARM_WINDOW,
+  DEFAULT_BRANCH_ENI_MIN_WARM_WINDOW_SECONDS,
   DEFAULT_BRANCH_ENI_WARM_SECONDS,
   DEFAULT_BRANCH_ENI_COOLDOWN_SECONDS,
   MIN_BRANCH_ENI_COOLDOWN_SECONDS,
@@ -22,6 +25,7 @@ import { pacingFromConfigMap, type PacingConfig } from '../../aws/pacing-config.
 import { formatDuration } from '../../domain/cooldown.js';
 import { eventTarget } from '../../kube/events.js';
 import type { ControllerContext, ControllerPart } from '../context.js';
+import { MAX_MIN_WARM } from '../../domain/warm-minimum.js';
 import { effectiveCooldown } from './cooldown-setting.js';
 
 export interface CniConfig extends ControllerPart {
@@ -31,7 +35,19 @@ export interface CniConfig extends ControllerPart {
   onCooldownChange(listener: (seconds: number) => void): void;
   /** How long a branch ENI is kept warm for reuse after its cooldown, seconds; 0 = reuse off. */
   warmSeconds(): number;
+  /** Warm ENIs to keep per node and recently used group set (0 = off). */
+  minWarm(): number;
+  /** How long a group set used on a node counts as recent for the minimum, seconds. */
+  minWarmWindowSeconds(): number;
 }
+
+/** A whole number from `min` to `max` (surrounding blanks allowed), else undefined. */
+const wholeIn = (raw: string, min: number, max: number): number | undefined => {
+  const t = raw.trim();
+  if (!/^\d{1,6}$/.test(t)) return undefined;
+  const n = Number(t);
+  return n >= min && n <= max ? n : undefined;
+};
 
 export function startCniConfigWatcher(ctx: ControllerContext): CniConfig {
   const log = ctx.logger.child({ controller: 'cni-config' });
@@ -43,6 +59,10 @@ export function startCniConfigWatcher(ctx: ControllerContext): CniConfig {
   let cooldown = defaultSeconds;
   const defaultWarm = ctx.settings.branchEniWarmSeconds ?? DEFAULT_BRANCH_ENI_WARM_SECONDS;
   let warm = defaultWarm;
+  const defaultMinWarm = ctx.settings.branchEniMinWarm ?? 0;
+  const defaultWindow = ctx.settings.branchEniMinWarmWindowSeconds ?? DEFAULT_BRANCH_ENI_MIN_WARM_WINDOW_SECONDS;
+  let minWarm = defaultMinWarm;
+  let minWarmWindow = defaultWindow;
   let lastPacing = JSON.stringify(basePacing);
   let lastReason: string | undefined;
   let stopped = false;
@@ -72,6 +92,22 @@ export function startCniConfigWatcher(ctx: ControllerContext): CniConfig {
       warm = nextWarm;
       log.info({ seconds: warm }, warm === 0 ? 'branch ENI reuse turned off' : 'branch ENI warm time updated');
     }
+    const rawMin = cm?.data?.[CONFIG_KEY_BRANCH_ENI_MIN_WARM];
+    const nextMin = rawMin === undefined ? defaultMinWarm : wholeIn(rawMin, 0, MAX_MIN_WARM);
+    if (nextMin === undefined) {
+      log.warn({ value: rawMin }, `${CONFIG_KEY_BRANCH_ENI_MIN_WARM} must be a whole number of warm branch ENIs per node and group set from 0 to ${MAX_MIN_WARM} (0 turns it off); keeping ${minWarm}`);
+    } else if (nextMin !== minWarm) {
+      minWarm = nextMin;
+      log.info({ minWarm }, minWarm === 0 ? 'warm minimum turned off' : 'warm minimum per node and group set updated');
+    }
+    const rawWindow = cm?.data?.[CONFIG_KEY_BRANCH_ENI_MIN_WARM_WINDOW];
+    const nextWindow = rawWindow === undefined ? defaultWindow : wholeIn(rawWindow, 1, 86_400);
+    if (nextWindow === undefined) {
+      log.warn({ value: rawWindow }, `${CONFIG_KEY_BRANCH_ENI_MIN_WARM_WINDOW} must be a whole number of seconds from 1 to 86400; keeping ${minWarmWindow}`);
+    } else if (nextWindow !== minWarmWindow) {
+      minWarmWindow = nextWindow;
+      log.info({ seconds: minWarmWindow }, 'warm minimum window updated');
+    }
     const { config, errors } = pacingFromConfigMap(cm?.data, basePacing);
     for (const e of errors) log.warn(`${CNI_CONFIGMAP_NAMESPACE}/${CNI_CONFIGMAP_NAME}: ${e}`);
     const next = JSON.stringify(config);
@@ -93,6 +129,8 @@ export function startCniConfigWatcher(ctx: ControllerContext): CniConfig {
   return {
     cooldownSeconds: () => cooldown,
     warmSeconds: () => warm,
+    minWarm: () => minWarm,
+    minWarmWindowSeconds: () => minWarmWindow,
     onCooldownChange: (l) => listeners.push(l),
     ready: () => ctx.informers.cniConfig.hasSynced(),
     stop: () => {

@@ -45,6 +45,10 @@ export interface CreateBranchInput {
    * process's associate of the same ENI landed first), else undefined (then it is rolled back).
    */
   associatedAfterAll?: (eniId: string) => Promise<string | undefined>;
+  /** The gateway pool of the create and associate: 'pod-start' (default), 'background' for warm top-ups. */
+  priority?: 'pod-start' | 'background';
+  /** Tags besides branchTags (e.g. the warm tag of a top-up). */
+  extraTags?: Tag[];
 }
 
 export interface CreatedBranch {
@@ -82,7 +86,10 @@ export class BranchCreateError extends Error {
   }
 }
 
-/** The tags of a branch ENI: the contract's (§6) plus the owning pod (ours). */
+/**
+ * The tags of a branch ENI: the contract's (§6) plus the owning pod (ours). A warm top-up has no
+ * pod: only its own UID (the ClientToken's subject) is tagged, no namespace or name.
+ */
 export function branchTags(input: Pick<CreateBranchInput, 'clusterName' | 'trunk' | 'pod' | 'vlanId'>): Tag[] {
   return [
     { Key: TAG_ENI_OWNER, Value: TAG_ENI_OWNER_VALUE },
@@ -90,8 +97,8 @@ export function branchTags(input: Pick<CreateBranchInput, 'clusterName' | 'trunk
     { Key: TAG_INSTANCE_ID, Value: input.trunk.instanceId },
     { Key: TAG_TRUNK_ENI_ID, Value: input.trunk.trunkEniId },
     { Key: TAG_VLAN_ID, Value: String(input.vlanId) },
-    { Key: TAG_POD_NAMESPACE, Value: input.pod.namespace },
-    { Key: TAG_POD_NAME, Value: input.pod.name },
+    ...(input.pod.namespace ? [{ Key: TAG_POD_NAMESPACE, Value: input.pod.namespace }] : []),
+    ...(input.pod.name ? [{ Key: TAG_POD_NAME, Value: input.pod.name }] : []),
     { Key: TAG_POD_UID, Value: input.pod.uid },
   ];
 }
@@ -122,9 +129,9 @@ export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promi
         SubnetId: input.trunk.subnetId,
         Groups: [...input.groups],
         Description: BRANCH_ENI_DESCRIPTION,
-        TagSpecifications: [{ ResourceType: 'network-interface', Tags: branchTags(input) }],
+        TagSpecifications: [{ ResourceType: 'network-interface', Tags: [...branchTags(input), ...(input.extraTags ?? [])] }],
       },
-      { priority: 'pod-start', purpose: branchPurpose(input.clusterName, input.pod.uid, input.index, input.generation) },
+      { priority: input.priority ?? 'pod-start', purpose: branchPurpose(input.clusterName, input.pod.uid, input.index, input.generation) },
     );
   } catch (err) {
     const mismatch = err instanceof Ec2Error && err.code === 'IdempotentParameterMismatch';
@@ -140,7 +147,7 @@ export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promi
     }
     eni = earlier;
     try {
-      await ec2.createTags({ Resources: [eni.NetworkInterfaceId as string], Tags: [{ Key: TAG_VLAN_ID, Value: String(input.vlanId) }] }, { priority: 'pod-start' });
+      await ec2.createTags({ Resources: [eni.NetworkInterfaceId as string], Tags: [{ Key: TAG_VLAN_ID, Value: String(input.vlanId) }] }, { priority: input.priority ?? 'pod-start' });
     } catch (tagErr) {
       const left = await rollback(ec2, eni.NetworkInterfaceId as string, undefined, input.mayDelete);
       throw new BranchCreateError('create', tagErr, left, true, false);
@@ -151,7 +158,7 @@ export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promi
   try {
     const assoc = await ec2.associateTrunkInterface(
       { BranchInterfaceId: eniId, TrunkInterfaceId: input.trunk.trunkEniId, VlanId: input.vlanId },
-      { priority: 'pod-start', purpose: associatePurpose(input.clusterName, eniId, input.trunk.trunkEniId, input.vlanId, input.associateAttempt) },
+      { priority: input.priority ?? 'pod-start', purpose: associatePurpose(input.clusterName, eniId, input.trunk.trunkEniId, input.vlanId, input.associateAttempt) },
     );
     associationId = assoc.AssociationId as string;
   } catch (err) {
@@ -171,7 +178,7 @@ export async function createBranch(ec2: Ec2Api, input: CreateBranchInput): Promi
     try {
       await ec2.createNetworkInterfacePermission(
         { NetworkInterfaceId: eniId, AwsAccountId: input.permissionAccountId, Permission: 'INSTANCE-ATTACH' },
-        { priority: 'pod-start' },
+        { priority: input.priority ?? 'pod-start' },
       );
     } catch (err) {
       const left = await rollback(ec2, eniId, associationId, input.mayDelete);
@@ -197,7 +204,7 @@ async function tokenEni(ec2: Ec2Api, input: CreateBranchInput): Promise<NetworkI
         { Name: 'status', Values: ['available'] },
       ],
     },
-    { priority: 'pod-start' },
+    { priority: input.priority ?? 'pod-start' },
   );
   const candidates = found.filter((e) => e.NetworkInterfaceId && !input.isKnown?.(e.NetworkInterfaceId) && tagOf(e, TAG_VLAN_ID) !== String(input.vlanId));
   return candidates.length === 1 ? candidates[0] : undefined;

@@ -33,6 +33,11 @@ export interface BranchReleaserDeps {
   tagCooling?(eniId: string, since: number): void;
   /** The ENI is gone (the tagger forgets it). */
   forget(eniId: string): void;
+  /**
+   * A warm ENI's time is up: the warm minimum may still want it (warm-minimum.ts). Returns its new
+   * expiry (ms since epoch, already set in the book), or undefined to delete it.
+   */
+  renewWarm?(eniId: string, nodeName: string, groups: readonly string[] | undefined): number | undefined;
   /** Put an ENI ID on the release queue. */
   enqueue(eniId: string): void;
   /** Put a pod key on the pod queue ahead of others (its release was called off, or capacity came back). */
@@ -148,6 +153,8 @@ export class BranchReleaser {
     const left = (warm.record.warmUntil ?? 0) - this.deps.now();
     if (left > 0) return Outcome.requeueAfter(left);
     const { record, nodeName } = warm;
+    const renewed = this.deps.renewWarm?.(eniId, nodeName, record.groups);
+    if (renewed !== undefined) return Outcome.requeueAfter(Math.max(1, renewed - this.deps.now()));
     this.deps.book.releaseEni({ eniId, nodeName, pod: record.pod, since: this.deps.now(), immediate: true, orphan: false, ...(record.associationId ? { associationId: record.associationId } : {}) });
     this.deps.metrics.warmExpired();
     this.deps.logger.info({ eniId, node: nodeName }, 'warm branch ENI expired');

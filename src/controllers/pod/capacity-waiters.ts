@@ -11,6 +11,11 @@ export class CapacityWaiters {
     waiting.add(podKey);
   }
 
+  /** Whether a pod waits for a slot on the node (warm top-ups leave such a node alone). */
+  has(nodeName: string): boolean {
+    return (this.byNode.get(nodeName)?.size ?? 0) > 0;
+  }
+
   /** The pods waiting on a node, forgotten here (the caller enqueues them). */
   take(nodeName: string): string[] {
     const waiting = this.byNode.get(nodeName);

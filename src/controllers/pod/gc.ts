@@ -24,8 +24,8 @@ export interface GcDeps {
   clusterName: string;
   book: BranchBook;
   podByUid(uid: string): V1Pod | undefined;
-  /** Pod UIDs with an allocation in flight: their newest ENI may not be recorded yet. */
-  allocating: ReadonlySet<string>;
+  /** Pod UIDs (or warm top-up UIDs) with a create in flight: their newest ENI may not be recorded yet. */
+  allocating: Pick<ReadonlySet<string>, 'has'>;
   /** The node whose published trunk this is, if any. */
   trunkNode(trunkEniId: string): string | undefined;
   /** ENI IDs named by the annotations of live pods. */

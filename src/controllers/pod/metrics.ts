@@ -22,6 +22,8 @@ export interface PodSideMetrics {
   warmEvicted(): void;
   /** A warm ENI deleted because its warm time was up (or its node went). */
   warmExpired(): void;
+  /** A warm top-up (warm minimum) created, or failed and rolled back. */
+  warmTopUp(result: 'created' | 'failed'): void;
   /** Warm ENIs per node (nodes not listed are set to 0 when they were listed before). */
   warm(byNode: ReadonlyMap<string, number>): void;
   /** A running pod's branch ENI got a new group set in place (live policies). */
@@ -61,6 +63,11 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
   const reuse = counter(registry, { name: 'vpcrc_branch_eni_reuse_total', help: 'Branch ENIs for pods taken from the warm pool (hit) or created with reuse on (miss)', labelNames: ['result'] });
   const evicted = counter(registry, { name: 'vpcrc_branch_eni_warm_evictions_total', help: 'Warm branch ENIs deleted to free their slot for a pod of another group set' });
   const expired = counter(registry, { name: 'vpcrc_branch_eni_warm_expired_total', help: 'Warm branch ENIs deleted when their warm time was up' });
+  const topUps = counter(registry, {
+    name: 'vpcrc_branch_eni_warm_topups_total',
+    help: 'Branch ENIs created (background pool) to keep the warm minimum per node and recently used group set, by result (created, failed)',
+    labelNames: ['result'],
+  });
   const warm = gauge(registry, { name: 'vpcrc_branch_enis_warm', help: 'Warm branch ENIs (kept for reuse) by node', labelNames: ['node'] });
   const updated = counter(registry, { name: 'vpcrc_branch_eni_group_updates_total', help: 'In-place security group updates of running pods branch ENIs (live policies)', labelNames: ['result'] });
   const refused = counter(registry, {
@@ -91,6 +98,7 @@ export function podSideMetrics(registry: Registry): PodSideMetrics {
     reuse: (result) => reuse.inc({ result }),
     warmEvicted: () => evicted.inc(),
     warmExpired: () => expired.inc(),
+    warmTopUp: (result) => topUps.inc({ result }),
     warm: (byNode) => {
       for (const n of warmNodes) if (!byNode.has(n)) warm.set({ node: n }, 0);
       for (const [node, count] of byNode) {

@@ -54,6 +54,11 @@ export class NodeStates {
     return state;
   }
 
+  /** Whether the node's state is rebuilt for its current trunk (nothing may be created on it before). */
+  isRebuilt(nodeName: string): boolean {
+    return this.rebuilt.has(nodeName);
+  }
+
   /** The node (or its trunk) is gone: its ENIs go to release; their pods are gone with the node. */
   dropNode(nodeName: string): void {
     const items = this.deps.book.dropNode(nodeName, this.deps.now());

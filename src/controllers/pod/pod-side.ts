@@ -31,6 +31,9 @@ import { PodReconciler } from './pod-reconciler.js';
 import { runRepairPass, type RepairReport } from './repair.js';
 import { WarmTagger } from './warm-tagger.js';
 import { CoolingTagger } from './cooling-tagger.js';
+import { WarmMinimumPlanner } from '../../domain/warm-minimum.js';
+import { WarmTopUps } from './warm-topup.js';
+import { newTokenEpoch } from './attempts.js';
 
 export interface PodSideOptions {
   /** Parallel pod reconciles. Default 32 (EC2 pacing, not this, is the real limit). */
@@ -43,6 +46,10 @@ export interface PodSideOptions {
   capacityRecheckMs?: number;
   /** Period of the repair pass over annotated pods (repair.ts); it also runs once at start. Default 2 min; 0 = only at start. */
   repairIntervalMs?: number;
+  /** Period of the warm minimum's pass (warm-topup.ts). Default 1 s. */
+  warmTopUpIntervalMs?: number;
+  /** How long a shortfall of the warm minimum lasts before a top-up. Default 5 s. */
+  warmTopUpSettleMs?: number;
   /** Injected clock for tests. */
   now?: () => number;
 }
@@ -77,6 +84,13 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   const readPod = (namespace: string, name: string) => ctx.kube.core.readNamespacedPod({ namespace, name });
   const listPodsOnNode = async (nodeName: string) => (await ctx.kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` })).items;
   const guard = new DeleteGuard({ ec2, clusterName: settings.clusterName, readPod, listPodsOnNode, refused: (reason, path) => metrics.deleteRefused(reason, path), logger: log });
+  const planner = new WarmMinimumPlanner();
+  const minWarmSettings = () => ({
+    minWarm: config.warmSeconds() > 0 ? config.minWarm() : 0,
+    windowMs: config.minWarmWindowSeconds() * 1000,
+    settleMs: opts.warmTopUpSettleMs ?? 5_000,
+    headroom: 1,
+  });
   const releaser = new BranchReleaser({
     ec2,
     book,
@@ -92,6 +106,14 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     },
     enqueue: (eniId) => releaseQueue.add(eniId, 'low'),
     enqueuePod: (key) => podQueue.add(key, 'high'),
+    // A warm ENI the warm minimum still wants is kept rather than deleted and made again.
+    renewWarm: (eniId, nodeName, groups) => {
+      const state = book.node(nodeName);
+      const t = now();
+      if (!state || !groups || !planner.keepAtExpiry(nodeName, groups, state.all(), minWarmSettings(), t)) return undefined;
+      const until = t + config.warmSeconds() * 1000;
+      return book.renewWarm(eniId, until) ? until : undefined;
+    },
     capacity,
     metrics,
     logger: log,
@@ -160,6 +182,27 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     paused: true,
   });
 
+  const topUps = new WarmTopUps({
+    ec2,
+    clusterName: settings.clusterName,
+    permissionAccountId: settings.eniPermissionAccountId,
+    book,
+    planner,
+    settings: minWarmSettings,
+    warmSeconds: () => config.warmSeconds(),
+    trunk: (nodeName) => trunks.get(nodeName),
+    rebuilt: (nodeName) => nodeStates.isRebuilt(nodeName),
+    waitingForSlot: (nodeName) => capacity.has(nodeName),
+    releaser,
+    watchExpiry: (eniId) => releaseQueue.add(eniId, 'low'),
+    tagged: (eniId) => warmTagger.markTagged(eniId),
+    guard,
+    tokenEpoch: newTokenEpoch(),
+    metrics,
+    logger: log,
+    now,
+  });
+
   // A changed cooldown applies to ENIs already cooling: look at each again.
   config.onCooldownChange(() => releaser.handOver(book.pendingReleases()));
   const podChanged = (p: { metadata?: { name?: string; namespace?: string } }): void => podQueue.add(objectKey(p), 'high');
@@ -185,6 +228,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   trunks.onChange((info, event) => {
     if (event === 'removed') {
       nodeStates.dropNode(info.nodeName);
+      topUps.forgetNode(info.nodeName);
       return;
     }
     for (const p of informers.pods.byIndex(POD_INDEX_NODE, info.nodeName)) podQueue.add(objectKey(p), 'high');
@@ -208,7 +252,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       clusterName: settings.clusterName,
       book,
       podByUid,
-      allocating: reconciler.allocating,
+      allocating: { has: (uid) => reconciler.allocating.has(uid) || topUps.creating.has(uid) },
       trunkNode: (trunkEniId) => trunks.list().find((t) => t.trunkEniId === trunkEniId)?.nodeName,
       annotatedEnis: () => annotatedEniIds(informers.pods.list()),
       now,
@@ -264,6 +308,14 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
   }
   // After a restart, before anything else can go wrong: annotations naming missing or unassociated ENIs.
   repairLogged();
+  const topUpTimer = setInterval(() => {
+    try {
+      topUps.pass();
+    } catch (err) {
+      log.warn({ err }, 'warm minimum pass failed; the next one tries again');
+    }
+  }, opts.warmTopUpIntervalMs ?? 1_000);
+  topUpTimer.unref();
   const repairEvery = opts.repairIntervalMs ?? 120_000;
   const repairTimer = repairEvery > 0 ? setInterval(repairLogged, repairEvery) : undefined;
   repairTimer?.unref();
@@ -278,6 +330,8 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       if (gcTimer) clearInterval(gcTimer);
       if (repairTimer) clearInterval(repairTimer);
       if (repairSoon) clearTimeout(repairSoon);
+      clearInterval(topUpTimer);
+      await topUps.whenIdle();
       await Promise.all([podQueue.shutdown(), releaseQueue.shutdown(), config.stop()]);
       await Promise.all([warmTagger.stop(), coolingTagger.stop()]);
       await gcRunning?.catch(() => 0);

@@ -32,6 +32,12 @@ export class WarmTagger {
     }
   }
 
+  /** The ENI carries the tag already (a warm top-up is created with it): never tag it again. */
+  markTagged(eniId: string): void {
+    this.pending.delete(eniId);
+    this.tagged.add(eniId);
+  }
+
   /** The ENI is gone: forget it. */
   forget(eniId: string): void {
     this.pending.delete(eniId);

@@ -33,6 +33,8 @@ describe('controllerOptionsFromFlags', () => {
     [{ clusterName: 'c', eniconfigLabelKey: 'k' }, 'only applies with --custom-networking'],
     [{ clusterName: 'c', securityGroupsPerInterface: '17' }, '--security-groups-per-interface'],
     [{ clusterName: 'c', branchEniCooldown: '10' }, '--branch-eni-cooldown'],
+    [{ clusterName: 'c', branchEniMinWarm: '-1' }, '--branch-eni-min-warm: "-1" must be a whole number from 0 to 120'],
+    [{ clusterName: 'c', branchEniMinWarmWindow: '0' }, '--branch-eni-min-warm-window: "0" must be a whole number from 1 to 86400'],
     [{ clusterName: 'c', ec2Rate: ['Bogus=1'] }, '--ec2-rate'],
     [{ clusterName: 'c', ec2Endpoint: 'ftp://x' }, 'must be http or https'],
     [{ clusterName: 'c', webhookCertFile: '/c' }, '--webhook-key-file is missing'],
@@ -45,6 +47,11 @@ describe('controllerOptionsFromFlags', () => {
     [{ clusterName: 'c', leaderElect: true, leaderElectRetryPeriod: '10' }, 'must be shorter than --leader-elect-renew-deadline'],
   ])('rejects %j naming the problem', (flags, message) => {
     expect(() => controllerOptionsFromFlags(flags, env)).toThrow(message);
+  });
+
+  it('passes the warm minimum and its window', () => {
+    const o = controllerOptionsFromFlags({ clusterName: 'prod', branchEniMinWarm: '3', branchEniMinWarmWindow: '300' }, env);
+    expect(o.settings).toMatchObject({ branchEniMinWarm: 3, branchEniMinWarmWindowSeconds: 300 });
   });
 
   it('passes pod-side worker counts and the GC period, rejecting bad values by flag name', () => {

@@ -84,4 +84,20 @@ describe('startCniConfigWatcher', () => {
     expect(reconfigured).toHaveLength(2);
     expect(reconfigured[1]!.rates.CreateNetworkInterface).toBeUndefined();
   });
+
+  it('reads the warm minimum and its window from the ConfigMap over the flags, keeping the last good value on a bad one', () => {
+    const flags = setup(undefined, { branchEniMinWarm: 3, branchEniMinWarmWindowSeconds: 120 });
+    expect([flags.w.minWarm(), flags.w.minWarmWindowSeconds()]).toEqual([3, 120]);
+    const none = setup(undefined);
+    expect([none.w.minWarm(), none.w.minWarmWindowSeconds()]).toEqual([0, 600]);
+    const { w, update } = setup({ 'branch-eni-min-warm': '2', 'branch-eni-min-warm-window-seconds': '30' });
+    expect([w.minWarm(), w.minWarmWindowSeconds()]).toEqual([2, 30]);
+    update({ 'branch-eni-min-warm': 'lots', 'branch-eni-min-warm-window-seconds': '0' });
+    expect([w.minWarm(), w.minWarmWindowSeconds()]).toEqual([2, 30]);
+    update({ 'branch-eni-min-warm': '121' });
+    expect(w.minWarm()).toBe(2);
+    // Keys removed: the flag values (here the defaults) apply again.
+    update({});
+    expect([w.minWarm(), w.minWarmWindowSeconds()]).toEqual([0, 600]);
+  });
 });

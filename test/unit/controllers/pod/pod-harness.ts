@@ -86,6 +86,7 @@ export function harness(opts: { branchLimit?: number; defaultGroups?: string[]; 
     reuse: (result) => metricCalls.push(`reuse:${result}`),
     warmEvicted: () => metricCalls.push('warmEvicted'),
     warmExpired: () => metricCalls.push('warmExpired'),
+    warmTopUp: (result) => metricCalls.push(`warmTopUp:${result}`),
     warm: () => undefined,
     groupsUpdated: (result) => metricCalls.push(`groupsUpdated:${result}`),
     deleteRefused: (reason, path) => metricCalls.push(`deleteRefused:${reason}:${path}`),
