@@ -46,6 +46,18 @@ function setup(minWarm = 2) {
 }
 
 describe('WarmTopUps', () => {
+  it('names its top-ups in `creating` while their create is in flight (the GC leaves those ENIs alone), and not after', async () => {
+    const { ec2, topUps } = setup(1);
+    topUps.pass();
+    expect(topUps.creating.size).toBe(1);
+    const [uid] = [...topUps.creating];
+    expect(uid).toMatch(/^warm-e1-/);
+    await topUps.whenIdle();
+    expect(topUps.creating.size).toBe(0);
+    // The ENI carries that UID: what the GC looks up while the create runs.
+    expect(ec2.branchEnis().some((e) => e.TagSet?.some((t) => t.Key === TAG_POD_UID && t.Value === uid))).toBe(true);
+  });
+
   it('creates the shortfall in the background pool, tagged warm, on VLANs of the allocator, recorded warm', async () => {
     const { ec2, book, state, topUps, watched, results } = setup();
     expect(topUps.pass()).toEqual([{ nodeName: 'node-1', groups: ['sg-a'], count: 2 }]);
