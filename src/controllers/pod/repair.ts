@@ -33,7 +33,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import { ANNOTATION_BRANCH_ATTEMPT, attemptOf, wantedAttempt } from './attempts.js';
 import { checkBranchSettled } from './branch-check.js';
-import { associatePurpose, describeClusterBranches } from './branch-eni-ops.js';
+import { associatePurpose, describeClusterBranches, type ClusterBranches } from './branch-eni-ops.js';
 import type { BranchReleaser } from './branch-releaser.js';
 import type { PodMemos } from './pod-memos.js';
 import { isTerminal, podRef } from './rebuild.js';
@@ -46,6 +46,8 @@ export type RepairProblem = 'wrong-groups' | 'unassociated' | 'missing' | 'misas
 export interface RepairDeps {
   ec2: Ec2Api;
   clusterName: string;
+  /** The cluster-wide describe (shared with the restart snapshot by the pod side); default its own. */
+  describeBranches?: () => Promise<ClusterBranches>;
   book: BranchBook;
   /** Pods from the cache. */
   pods(): V1Pod[];
@@ -86,7 +88,7 @@ export async function runRepairPass(deps: RepairDeps): Promise<RepairReport> {
   const report: RepairReport = { pods: annotated.length, checked: 0, repaired: [] };
   if (annotated.length === 0) return report;
   // The same cluster-wide look as the restart snapshot (branch-snapshot.ts).
-  const { enis, associations: assocs } = await describeClusterBranches(deps.ec2, deps.clusterName);
+  const { enis, associations: assocs } = await (deps.describeBranches ?? (() => describeClusterBranches(deps.ec2, deps.clusterName)))();
   const eniById = new Map<string, NetworkInterface>(enis.filter((e) => e.NetworkInterfaceId).map((e) => [e.NetworkInterfaceId as string, e]));
   const assocByBranch = new Map<string, TrunkInterfaceAssociation>();
   const vlansTaken = new Set<string>();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ec2Error } from '../../../../src/aws/error-classes.js';
 import { scriptedEc2 } from '../../helpers/scripted-ec2.js';
-import { BranchCreateError, createBranch, releaseBranch, type CreateBranchInput } from '../../../../src/controllers/pod/branch-eni-ops.js';
+import { BranchCreateError, createBranch, releaseBranch, sharedClusterBranches, type CreateBranchInput } from '../../../../src/controllers/pod/branch-eni-ops.js';
 
 /** A gateway whose methods answer from a script; every call is logged as [method, input, opts]. */
 const gateway = scriptedEc2;
@@ -133,5 +133,33 @@ describe('releaseBranch', () => {
   it('other failures are thrown for the caller to retry', async () => {
     const g = gateway({ describeTrunkInterfaceAssociations: () => [], deleteNetworkInterface: () => { throw err('DeleteNetworkInterface', 'RequestLimitExceeded', 'throttled'); } });
     await expect(releaseBranch(g.ec2, { eniId: 'eni-b' })).rejects.toMatchObject({ code: 'RequestLimitExceeded' });
+  });
+});
+
+describe('sharedClusterBranches', () => {
+  it('callers while a look is in flight or within reuseMs after it share it; later ones and those after a failure describe again', async () => {
+    let fail = false;
+    const g = gateway({
+      describeNetworkInterfaces: () => {
+        if (fail) throw err('DescribeNetworkInterfaces', 'RequestLimitExceeded', 'throttled');
+        return [{ NetworkInterfaceId: 'eni-1' }];
+      },
+      describeTrunkInterfaceAssociations: () => [{ BranchInterfaceId: 'eni-1', TrunkInterfaceId: 'eni-t', VlanId: 1 }],
+    });
+    let t = 0;
+    const describe = sharedClusterBranches(g.ec2, 'c1', 30_000, () => t);
+    const [a, b] = await Promise.all([describe(), describe()]); // the snapshot and the first repair pass at start
+    expect(a).toBe(b);
+    expect(a.enis.map((e) => e.NetworkInterfaceId)).toEqual(['eni-1']);
+    t = 30_000;
+    expect(await describe()).toBe(a);
+    expect(g.names()).toEqual(['describeNetworkInterfaces', 'describeTrunkInterfaceAssociations']);
+    t = 30_001;
+    fail = true;
+    await expect(describe()).rejects.toThrow();
+    fail = false;
+    const c = await describe();
+    expect(c).not.toBe(a);
+    expect(g.names().filter((n) => n === 'describeNetworkInterfaces')).toHaveLength(3);
   });
 });
