@@ -344,6 +344,15 @@ export async function main(argv: string[]): Promise<void> {
     const loaded = await sampleRss(controller.pid, 20);
     const loadedMetrics = await controller.metrics();
     const heapUsedMiB = round1((metricValue(loadedMetrics, 'vpcrc_nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20);
+    // Where RSS goes besides live heap: the heap V8 holds (total) and memory outside it (buffers).
+    const mib = (name: string, labels?: string): number => round1((metricValue(loadedMetrics, name, labels) ?? 0) / 2 ** 20);
+    const memory = {
+      heapTotalMiB: mib('vpcrc_nodejs_heap_size_total_bytes'),
+      externalMiB: mib('vpcrc_nodejs_external_memory_bytes'),
+      newSpaceMiB: mib('vpcrc_nodejs_heap_space_size_total_bytes', 'space="new"'),
+      oldSpaceUsedMiB: mib('vpcrc_nodejs_heap_space_size_used_bytes', 'space="old"'),
+      oldSpaceTotalMiB: mib('vpcrc_nodejs_heap_space_size_total_bytes', 'space="old"'),
+    };
     const peakBeforeRestart = peakRssMiB(controller.pid);
     const branchEnisInEc2 = world.listEnis().filter((e) => e.interfaceType === 'branch').length;
     progress(`steady RSS ${loaded.medianMiB} MiB (baseline ${baseline.medianMiB}), heap used ${heapUsedMiB} MiB, peak ${peakBeforeRestart} MiB`);
@@ -433,6 +442,7 @@ export async function main(argv: string[]): Promise<void> {
         steadyOverBaselineMiB: round1(loaded.medianMiB - baseline.medianMiB),
         peakRssMiB: peakBeforeRestart,
         heapUsedMiB,
+        memory,
         ...(heapBreakdown ? { heapBreakdown } : {}),
         cpuSecondsBeforeRestart: cpuBeforeKill,
         branchEnisInEc2,
