@@ -268,28 +268,21 @@ export async function describeClusterBranches(ec2: Ec2Api, clusterName: string):
 export type ClusterBranches = Awaited<ReturnType<typeof describeClusterBranches>>;
 
 /**
- * describeClusterBranches shared by callers that look at about the same time: a call while one is in
- * flight, or within `reuseMs` after it finished, gets its result. At start the restart snapshot
- * (branch-snapshot.ts) and the first repair pass (repair.ts) both look at every branch ENI of the
- * cluster; at 1,000 nodes and 10,000 branch ENIs that is ~50 paged describes each, and sharing them
- * keeps a restart within its EC2 budget. Readers of a shared result act on nothing before a fresh,
- * targeted check (the repair pass confirms every finding with branch-check.ts).
+ * describeClusterBranches shared by callers that look at the same time: a call while one is in
+ * flight gets its result; a call after it finished describes again. At start the restart snapshot
+ * (branch-snapshot.ts) and the repair pass run after trunks are published (repair.ts) both look at
+ * every branch ENI of the cluster; at 1,000 nodes and 10,000 branch ENIs that is ~50 paged describes
+ * each, and sharing them keeps a restart within its EC2 budget. A finished look is never reused: a
+ * repair pass reading a look older than an allocation would take the new ENI for a missing one.
  */
-export function sharedClusterBranches(ec2: Ec2Api, clusterName: string, reuseMs = 30_000, now: () => number = Date.now): () => Promise<ClusterBranches> {
-  let last: { at: number | undefined; result: Promise<ClusterBranches> } | undefined;
+export function sharedClusterBranches(ec2: Ec2Api, clusterName: string): () => Promise<ClusterBranches> {
+  let inFlight: Promise<ClusterBranches> | undefined;
   return () => {
-    if (last && (last.at === undefined || now() - last.at <= reuseMs)) return last.result;
-    const entry: { at: number | undefined; result: Promise<ClusterBranches> } = { at: undefined, result: describeClusterBranches(ec2, clusterName) };
-    last = entry;
-    entry.result.then(
-      () => {
-        entry.at = now();
-      },
-      () => {
-        // A failed look is not shared: the next caller describes again.
-        if (last === entry) last = undefined;
-      },
-    );
-    return entry.result;
+    if (inFlight) return inFlight;
+    const p = describeClusterBranches(ec2, clusterName).finally(() => {
+      if (inFlight === p) inFlight = undefined;
+    });
+    inFlight = p;
+    return p;
   };
 }

@@ -98,7 +98,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     logger: log,
     now,
   });
-  // One cluster-wide branch describe for the restart snapshot and the first repair pass (both look at start).
+  // The restart snapshot and a repair pass looking at the same time share one cluster-wide describe.
   const describeBranches = sharedClusterBranches(ec2, settings.clusterName);
   const nodeStates = new NodeStates({
     book,
