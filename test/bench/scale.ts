@@ -193,7 +193,8 @@ export async function main(argv: string[]): Promise<void> {
   const heapSnapshot = argv.includes('--heap-snapshot');
   // --controller-args "…": extra `vpcrc controller` flags for both controller processes (A/B runs).
   const controllerArgs = flag(argv, 'controller-args', '').split(/\s+/).filter((a) => a !== '');
-  // --node-options "…": Node/V8 flags for both controller processes (A/B runs of GC settings).
+  // --node-options "…": Node/V8 flags for both controller processes (A/B runs of GC settings), after
+  // the Deployment's NODE_OPTIONS (a later V8 flag wins); MALLOC_ARENA_MAX comes from the Deployment too.
   const nodeOptions = flag(argv, 'node-options', '').split(/\s+/).filter((a) => a !== '');
   const afterRestartSeconds = positive('watch-after-restart', flag(argv, 'watch-after-restart', String(MIN_BRANCH_ENI_COOLDOWN_SECONDS + 15)));
   const dir = join(tmpdir(), `vpcrc-scale-${process.pid}`);
