@@ -31,6 +31,7 @@ import type { CNINodeObject } from './informers.js';
 const POOL_LIMIT = 100_000;
 const strings = new Map<string, string>();
 const labelSets = new Map<string, Readonly<Record<string, string>>>();
+const containerLists = new Map<string, V1Container[]>();
 
 /** One shared copy of a short string that many objects repeat. */
 export function intern(s: string): string {
@@ -54,41 +55,76 @@ export function sharedLabels(labels: Record<string, string>): Readonly<Record<st
   return frozen;
 }
 
+// ---- Building the trimmed objects. They are built by assigning properties to an empty literal, never
+// by spreading conditional object literals: V8 gives an object made by such a spread (`{ ...(a ? { a }
+// : {}), ... }`) a hidden class of its own once the spread site has seen enough shapes, so every
+// cached pod carried two private hidden classes, their descriptor arrays and property arrays (about
+// 500 bytes a pod, measured). Objects grown by assignment in a fixed order share one class chain.
+
 type Resources = { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined;
+
+/** The containers list of every pod that asks nothing of pod-eni (one shared, frozen array). */
+const NO_CONTAINERS: V1Container[] = Object.freeze([]) as unknown as V1Container[];
 
 function podEniResources(r: Resources): V1Container['resources'] | undefined {
   const req = r?.requests?.[RESOURCE_POD_ENI];
   const lim = r?.limits?.[RESOURCE_POD_ENI];
   if (req === undefined && lim === undefined) return undefined;
-  return {
-    ...(req !== undefined ? { requests: { [RESOURCE_POD_ENI]: req as string } } : {}),
-    ...(lim !== undefined ? { limits: { [RESOURCE_POD_ENI]: lim as string } } : {}),
-  };
+  const out: NonNullable<V1Container['resources']> = {};
+  if (req !== undefined) out.requests = { [RESOURCE_POD_ENI]: typeof req === 'string' ? intern(req) : (req as string) };
+  if (lim !== undefined) out.limits = { [RESOURCE_POD_ENI]: typeof lim === 'string' ? intern(lim) : (lim as string) };
+  return out;
 }
 
-/** The containers with only their pod-eni resources; [] when none asks for pod-eni. Positions are kept (error messages name them). */
+/**
+ * The containers with only their pod-eni resources; [] when none asks for pod-eni. Positions are
+ * kept (error messages name them). The pods of a workload have equal lists: one shared, frozen copy.
+ */
 function trimContainers(cs: readonly V1Container[] | undefined): { list: V1Container[]; any: boolean } {
   let any = false;
   const list = (cs ?? []).map((c) => {
     const r = podEniResources(c.resources);
-    if (r) any = true;
-    return { name: intern(c.name), ...(r ? { resources: r } : {}) };
+    const out: V1Container = { name: intern(c.name) };
+    if (r) {
+      out.resources = r;
+      any = true;
+    }
+    return out;
   });
-  return any ? { list, any } : { list: [], any };
+  if (!any) return { list: NO_CONTAINERS, any };
+  const id = JSON.stringify(list);
+  const had = containerLists.get(id);
+  if (had) return { list: had, any };
+  const frozen = deepFreeze(list);
+  if (containerLists.size < POOL_LIMIT) containerLists.set(id, frozen);
+  return { list: frozen, any };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
 }
 
 function meta(md: V1ObjectMeta | undefined, keepAnnotations: boolean): V1ObjectMeta {
   const m = md ?? {};
   const podEni = m.annotations?.[ANNOTATION_POD_ENI];
-  return {
-    ...(m.name !== undefined ? { name: m.name } : {}),
-    ...(m.namespace !== undefined ? { namespace: intern(m.namespace) } : {}),
-    ...(m.uid !== undefined ? { uid: m.uid } : {}),
-    ...(m.resourceVersion !== undefined ? { resourceVersion: m.resourceVersion } : {}),
-    ...(m.labels ? { labels: sharedLabels(m.labels) } : {}),
-    ...(keepAnnotations && m.annotations ? { annotations: m.annotations } : podEni !== undefined ? { annotations: { [ANNOTATION_POD_ENI]: podEni } } : {}),
-    ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+  // One literal with the fields every object has (held in the object itself; assigned one by one,
+  // the fifth would spill into a separate property array), the rare ones assigned after it. A field
+  // the object lacks is present as undefined (readers use ?. and JSON drops it).
+  const out: V1ObjectMeta = {
+    name: m.name,
+    namespace: m.namespace !== undefined ? intern(m.namespace) : undefined,
+    uid: m.uid,
+    resourceVersion: m.resourceVersion,
+    labels: m.labels ? sharedLabels(m.labels) : undefined,
   };
+  if (keepAnnotations && m.annotations) out.annotations = m.annotations;
+  else if (podEni !== undefined) out.annotations = { [ANNOTATION_POD_ENI]: podEni };
+  if (m.deletionTimestamp) out.deletionTimestamp = m.deletionTimestamp;
+  return out;
 }
 
 export function trimPod(pod: V1Pod): V1Pod {
@@ -98,37 +134,37 @@ export function trimPod(pod: V1Pod): V1Pod {
   const annotated = pod.metadata?.annotations?.[ANNOTATION_POD_ENI] !== undefined;
   const branchPod = containers.any || init.any || annotated;
   const scheduled = branchPod ? pod.status?.conditions?.find((c) => c.type === 'PodScheduled') : undefined;
-  const trimmedSpec = {
-    containers: containers.list,
-    ...(init.any ? { initContainers: init.list } : {}),
-    ...(branchPod && spec?.nodeName ? { nodeName: spec.nodeName } : {}),
-    ...(spec?.serviceAccountName ? { serviceAccountName: intern(spec.serviceAccountName) } : {}),
-    ...(spec?.hostNetwork ? { hostNetwork: true } : {}),
-  };
-  const condition: V1PodCondition | undefined = scheduled
-    ? { type: scheduled.type, status: scheduled.status, ...(scheduled.lastTransitionTime ? { lastTransitionTime: scheduled.lastTransitionTime } : {}) }
-    : undefined;
+  const trimmedSpec: NonNullable<V1Pod['spec']> = { containers: containers.list };
+  if (init.any) trimmedSpec.initContainers = init.list;
+  // Node names are shared by every pod of a node: one copy each.
+  if (branchPod && spec?.nodeName) trimmedSpec.nodeName = intern(spec.nodeName);
+  if (spec?.serviceAccountName) trimmedSpec.serviceAccountName = intern(spec.serviceAccountName);
+  if (spec?.hostNetwork) trimmedSpec.hostNetwork = true;
+  const status: NonNullable<V1Pod['status']> = {};
+  if (pod.status?.phase) status.phase = intern(pod.status.phase);
+  if (scheduled) {
+    const condition: V1PodCondition = { type: intern(scheduled.type), status: intern(scheduled.status) };
+    if (scheduled.lastTransitionTime) condition.lastTransitionTime = scheduled.lastTransitionTime;
+    status.conditions = [condition];
+  }
   return {
-    ...(pod.apiVersion ? { apiVersion: intern(pod.apiVersion) } : {}),
-    ...(pod.kind ? { kind: intern(pod.kind) } : {}),
+    apiVersion: pod.apiVersion ? intern(pod.apiVersion) : undefined,
+    kind: pod.kind ? intern(pod.kind) : undefined,
     metadata: meta(pod.metadata, false),
     spec: trimmedSpec,
-    status: {
-      ...(pod.status?.phase ? { phase: intern(pod.status.phase) } : {}),
-      ...(condition ? { conditions: [condition] } : {}),
-    },
+    status,
   };
 }
 
 export function trimNode(node: V1Node): V1Node {
   const podEni = (node.status?.capacity)?.[RESOURCE_POD_ENI];
-  return {
-    ...(node.apiVersion ? { apiVersion: node.apiVersion } : {}),
-    ...(node.kind ? { kind: node.kind } : {}),
-    metadata: meta(node.metadata, true),
-    spec: node.spec?.providerID ? { providerID: node.spec.providerID } : {},
-    status: podEni !== undefined ? { capacity: { [RESOURCE_POD_ENI]: podEni } } : {},
-  };
+  const out: V1Node = {};
+  if (node.apiVersion) out.apiVersion = node.apiVersion;
+  if (node.kind) out.kind = node.kind;
+  out.metadata = meta(node.metadata, true);
+  out.spec = node.spec?.providerID ? { providerID: node.spec.providerID } : {};
+  out.status = podEni !== undefined ? { capacity: { [RESOURCE_POD_ENI]: podEni } } : {};
+  return out;
 }
 
 export function trimCniNode(cni: CNINodeObject): CNINodeObject {

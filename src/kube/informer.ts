@@ -179,7 +179,12 @@ export function defaultInformerFactory<T extends KubernetesObject>(kc: KubeConfi
 export class SupervisedInformer<T extends KubernetesObject> {
   readonly name: string;
   private readonly cache = new Map<string, T>();
-  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  /**
+   * index name → value → the keys of the objects with that value: a bare key while there is only one
+   * (a UID index has one object per value: a Set for each would cost ~150 bytes an object), a Set
+   * from the second on.
+   */
+  private readonly indexes = new Map<string, Map<string, string | Set<string>>>();
   private readonly addHandlers: ObjectHandler<T>[] = [];
   private readonly updateHandlers: UpdateHandler<T>[] = [];
   private readonly deleteHandlers: ObjectHandler<T>[] = [];
@@ -271,8 +276,14 @@ export class SupervisedInformer<T extends KubernetesObject> {
   byIndex(index: string, value: string): T[] {
     const idx = this.indexes.get(index);
     if (!idx) throw new Error(`informer ${this.name}: no index "${index}"`);
+    const keys = idx.get(value);
+    if (keys === undefined) return [];
+    if (typeof keys === 'string') {
+      const o = this.cache.get(keys);
+      return o ? [o] : [];
+    }
     const out: T[] = [];
-    for (const k of idx.get(value) ?? []) {
+    for (const k of keys) {
       const o = this.cache.get(k);
       if (o) out.push(o);
     }
@@ -338,13 +349,26 @@ export class SupervisedInformer<T extends KubernetesObject> {
 
   /** One list (paged when `pageSize` is set), every item trimmed by `transform`. */
   private async listAll(query: ListQuery): Promise<KubernetesListObject<T>> {
+    const items: T[] = [];
+    const first = await this.listPages(query, (page) => {
+      for (const o of page) items.push(o);
+    });
+    return { ...first, items };
+  }
+
+  /**
+   * Lists page by page (one page when `pageSize` is unset), handing each page's trimmed items to
+   * `onPage` before the next is fetched; resolves with the list's metadata (the first page's
+   * resourceVersion: every page of a paged list is one snapshot).
+   */
+  private async listPages(query: ListQuery, onPage: (items: T[]) => void): Promise<Omit<KubernetesListObject<T>, 'items'>> {
     const { transform, pageSize } = this.opts;
     const trim = (items: T[]): T[] => (transform ? items.map(transform) : items);
     if (!pageSize) {
-      const r = await this.opts.list(query);
-      return transform ? { ...r, items: trim(r.items) } : r;
+      const { items, ...rest } = await this.opts.list(query);
+      onPage(trim(items));
+      return rest;
     }
-    const items: T[] = [];
     let first: KubernetesListObject<T> | undefined;
     let token: string | undefined;
     // A continued page carries no resourceVersion (the API server refuses both): the token pins the snapshot.
@@ -352,11 +376,11 @@ export class SupervisedInformer<T extends KubernetesObject> {
     do {
       const page = await this.opts.list(token ? { ...continued, limit: pageSize, _continue: token } : { ...query, limit: pageSize });
       first ??= page;
-      for (const o of trim(page.items)) items.push(o);
+      onPage(trim(page.items));
       token = page.metadata?._continue || undefined;
     } while (token);
-    // Every page of a paged list is one snapshot: the first page's resourceVersion is the list's.
-    return { ...first, metadata: { ...(first.metadata?.resourceVersion ? { resourceVersion: first.metadata.resourceVersion } : {}) }, items };
+    const { items: _items, ...rest } = first;
+    return { ...rest, metadata: { ...(first.metadata?.resourceVersion ? { resourceVersion: first.metadata.resourceVersion } : {}) } };
   }
 
   private async runInner(): Promise<void> {
@@ -413,20 +437,31 @@ export class SupervisedInformer<T extends KubernetesObject> {
     const touched = (this.touchedDuringRelist = new Set<string>());
     const atLeast = this.lastRv ? { resourceVersion: this.lastRv, resourceVersionMatch: 'NotOlderThan' } : {};
     try {
-      const list = await this.listAll({ ...this.query, ...atLeast });
-      if (this.stopped) return;
+      // Compared page by page and only differences kept: the relist never holds a second copy of the
+      // whole cache (at 100,000 pods that copy was tens of MiB of heap every relist interval). Repairs
+      // wait until the whole list arrived: a list that fails half-way repairs nothing.
       const listed = new Set<string>();
-      for (const obj of list.items) {
+      const differ: T[] = [];
+      await this.listPages({ ...this.query, ...atLeast }, (items) => {
+        for (const obj of items) {
+          const key = objectKey(obj);
+          listed.add(key);
+          const cached = this.cache.get(key);
+          if (!cached || cached.metadata?.resourceVersion !== obj.metadata?.resourceVersion) differ.push(obj);
+        }
+      });
+      if (this.stopped) return;
+      for (const obj of differ) {
         const key = objectKey(obj);
-        listed.add(key);
         if (touched.has(key)) continue;
         const cached = this.cache.get(key);
         if (cached && cached.metadata?.resourceVersion === obj.metadata?.resourceVersion) continue;
         this.metrics.repair(cached ? 'update' : 'add');
         this.upsert(obj);
       }
-      const gone = [...this.cache].filter(([key]) => !listed.has(key) && !touched.has(key));
-      for (const [, obj] of gone) {
+      const gone: T[] = [];
+      for (const [key, obj] of this.cache) if (!listed.has(key) && !touched.has(key)) gone.push(obj);
+      for (const obj of gone) {
         this.metrics.repair('delete');
         this.remove(obj);
       }
@@ -502,14 +537,20 @@ export class SupervisedInformer<T extends KubernetesObject> {
     for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
       const idx = this.indexes.get(name)!;
       for (const v of old ? safeIndex(fn, old) : []) {
-        const set = idx.get(v);
-        set?.delete(key);
-        if (set && set.size === 0) idx.delete(v);
+        const keys = idx.get(v);
+        if (keys === key) idx.delete(v);
+        else if (typeof keys === 'object') {
+          keys.delete(key);
+          if (keys.size === 1) idx.set(v, keys.values().next().value as string);
+          else if (keys.size === 0) idx.delete(v);
+        }
       }
       for (const v of next ? safeIndex(fn, next) : []) {
-        let set = idx.get(v);
-        if (!set) idx.set(v, (set = new Set()));
-        set.add(key);
+        const keys = idx.get(v);
+        if (keys === undefined) idx.set(v, key);
+        else if (typeof keys === 'string') {
+          if (keys !== key) idx.set(v, new Set([keys, key]));
+        } else keys.add(key);
       }
     }
   }

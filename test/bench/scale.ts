@@ -4,7 +4,7 @@
 //
 //   npm run bench -- scale --nodes N --pods P --matched M [--time-scale X] [--type m5.xlarge]
 //                          [--namespaces K] [--review-rate 500] [--review-seconds 10] [--heap-snapshot]
-//                          [--controller-args "--flag value …"]
+//                          [--controller-args "--flag value …"] [--node-options "--v8-flag …"]
 //
 // How the cluster is built (printed as it goes, and said again in the JSON's `build`):
 // - The sandbox (local EC2 with AWS's token buckets scaled by --time-scale, local Kubernetes, node
@@ -193,6 +193,9 @@ export async function main(argv: string[]): Promise<void> {
   const heapSnapshot = argv.includes('--heap-snapshot');
   // --controller-args "…": extra `vpcrc controller` flags for both controller processes (A/B runs).
   const controllerArgs = flag(argv, 'controller-args', '').split(/\s+/).filter((a) => a !== '');
+  // --node-options "…": Node/V8 flags for both controller processes (A/B runs of GC settings), after
+  // the Deployment's NODE_OPTIONS (a later V8 flag wins); MALLOC_ARENA_MAX comes from the Deployment too.
+  const nodeOptions = flag(argv, 'node-options', '').split(/\s+/).filter((a) => a !== '');
   const afterRestartSeconds = positive('watch-after-restart', flag(argv, 'watch-after-restart', String(MIN_BRANCH_ENI_COOLDOWN_SECONDS + 15)));
   const dir = join(tmpdir(), `vpcrc-scale-${process.pid}`);
   const load = { atStart: loadavg().map(round1), cpus: cpus().length, memoryMiB: Math.round(totalmem() / 2 ** 20) };
@@ -218,7 +221,7 @@ export async function main(argv: string[]): Promise<void> {
     cm.data = { ...(cm.data ?? {}), [CONFIG_KEY_BRANCH_ENI_COOLDOWN]: String(MIN_BRANCH_ENI_COOLDOWN_SECONDS) };
     await core.replaceNamespacedConfigMap({ namespace: CNI_CONFIGMAP_NAMESPACE, name: CNI_CONFIGMAP_NAME, body: cm });
 
-    controller = await startControllerProcess(env, { timeScale, webhooks: true, extraArgs: controllerArgs, ...(heapSnapshot ? { nodeOptions: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] } : {}) });
+    controller = await startControllerProcess(env, { timeScale, webhooks: true, extraArgs: controllerArgs, nodeOptions: [...nodeOptions, ...(heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] : [])] });
     progress(`controller pid ${controller.pid} ready on the empty cluster; measuring its baseline`);
     await sleep(5000);
     const baseline = await sampleRss(controller.pid, 10);
@@ -342,6 +345,15 @@ export async function main(argv: string[]): Promise<void> {
     const loaded = await sampleRss(controller.pid, 20);
     const loadedMetrics = await controller.metrics();
     const heapUsedMiB = round1((metricValue(loadedMetrics, 'vpcrc_nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20);
+    // Where RSS goes besides live heap: the heap V8 holds (total) and memory outside it (buffers).
+    const mib = (name: string, labels?: string): number => round1((metricValue(loadedMetrics, name, labels) ?? 0) / 2 ** 20);
+    const memory = {
+      heapTotalMiB: mib('vpcrc_nodejs_heap_size_total_bytes'),
+      externalMiB: mib('vpcrc_nodejs_external_memory_bytes'),
+      newSpaceMiB: mib('vpcrc_nodejs_heap_space_size_total_bytes', 'space="new"'),
+      oldSpaceUsedMiB: mib('vpcrc_nodejs_heap_space_size_used_bytes', 'space="old"'),
+      oldSpaceTotalMiB: mib('vpcrc_nodejs_heap_space_size_total_bytes', 'space="old"'),
+    };
     const peakBeforeRestart = peakRssMiB(controller.pid);
     const branchEnisInEc2 = world.listEnis().filter((e) => e.interfaceType === 'branch').length;
     progress(`steady RSS ${loaded.medianMiB} MiB (baseline ${baseline.medianMiB}), heap used ${heapUsedMiB} MiB, peak ${peakBeforeRestart} MiB`);
@@ -362,7 +374,7 @@ export async function main(argv: string[]): Promise<void> {
     await controller.kill();
     progress('controller killed (SIGKILL); starting a new one');
     const restartStart = Date.now();
-    controller = await startControllerProcess(env, { timeScale, webhooks: true, extraArgs: controllerArgs, readyTimeoutMs: 300_000 });
+    controller = await startControllerProcess(env, { timeScale, webhooks: true, extraArgs: controllerArgs, nodeOptions, readyTimeoutMs: 300_000 });
     const processReadyMs = Date.now() - restartStart;
     // A new matched pod on a node: the restart is over when it gets its branch ENI.
     const probeNode = seeds[Math.floor(seeds.length / 2)] as NodeSeed;
@@ -431,6 +443,7 @@ export async function main(argv: string[]): Promise<void> {
         steadyOverBaselineMiB: round1(loaded.medianMiB - baseline.medianMiB),
         peakRssMiB: peakBeforeRestart,
         heapUsedMiB,
+        memory,
         ...(heapBreakdown ? { heapBreakdown } : {}),
         cpuSecondsBeforeRestart: cpuBeforeKill,
         branchEnisInEc2,

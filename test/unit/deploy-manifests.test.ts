@@ -115,6 +115,20 @@ describe('deploy/ (kubectl kustomize)', () => {
     expect(one('ServiceAccount', sa).metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\//);
   });
 
+  it('caps the V8 heap below the container memory limit, with room for what lives outside the heap', () => {
+    const container = one('Deployment').spec.template.spec.containers[0];
+    const env = containerEnv(container);
+    const flags = (env.NODE_OPTIONS ?? '').split(/\s+/);
+    const mib = (flag: string): number => Number(flags.find((f) => f.startsWith(`--${flag}=`))?.split('=')[1]);
+    const limit = String(container.resources.limits.memory);
+    const limitMiB = limit.endsWith('Gi') ? Number(limit.slice(0, -2)) * 1024 : Number(limit.replace(/Mi$/, ''));
+    expect(mib('max-old-space-size')).toBeGreaterThan(0);
+    expect(mib('max-semi-space-size')).toBeGreaterThan(0);
+    // Old space + 3 semi-spaces (young generation) + ~150 MiB outside the heap (code, buffers, TLS).
+    expect(mib('max-old-space-size') + 3 * mib('max-semi-space-size') + 150).toBeLessThanOrEqual(limitMiB);
+    expect(env.MALLOC_ARENA_MAX).toBe('2');
+  });
+
   it('has two replicas spread over nodes, a PodDisruptionBudget and a restricted security context', () => {
     const dep = one('Deployment');
     const pod = dep.spec.template.spec;

@@ -283,3 +283,25 @@ export async function describeClusterBranches(ec2: Ec2Api, clusterName: string):
   ]);
   return { enis, associations };
 }
+
+export type ClusterBranches = Awaited<ReturnType<typeof describeClusterBranches>>;
+
+/**
+ * describeClusterBranches shared by callers that look at the same time: a call while one is in
+ * flight gets its result; a call after it finished describes again. At start the restart snapshot
+ * (branch-snapshot.ts) and the repair pass run after trunks are published (repair.ts) both look at
+ * every branch ENI of the cluster; at 1,000 nodes and 10,000 branch ENIs that is ~50 paged describes
+ * each, and sharing them keeps a restart within its EC2 budget. A finished look is never reused: a
+ * repair pass reading a look older than an allocation would take the new ENI for a missing one.
+ */
+export function sharedClusterBranches(ec2: Ec2Api, clusterName: string): () => Promise<ClusterBranches> {
+  let inFlight: Promise<ClusterBranches> | undefined;
+  return () => {
+    if (inFlight) return inFlight;
+    const p = describeClusterBranches(ec2, clusterName).finally(() => {
+      if (inFlight === p) inFlight = undefined;
+    });
+    inFlight = p;
+    return p;
+  };
+}

@@ -22,7 +22,7 @@ import {
 } from '../../apis/constants.js';
 import type { Ec2Api } from '../../aws/ec2-api.js';
 import { TAG_COOLING_SINCE } from './cooling-tagger.js';
-import { describeClusterBranches } from './branch-eni-ops.js';
+import { describeClusterBranches, type ClusterBranches } from './branch-eni-ops.js';
 
 /** What the rebuild needs of a branch ENI. */
 export interface BranchEniFacts {
@@ -79,8 +79,8 @@ export class BranchSnapshot {
   ) {}
 
   /** Describes every branch ENI this controller owns in the cluster, and their associations. */
-  static async load(ec2: Ec2Api, clusterName: string): Promise<BranchSnapshot> {
-    const { enis, associations: assocs } = await describeClusterBranches(ec2, clusterName);
+  static async load(ec2: Ec2Api, clusterName: string, describe: () => Promise<ClusterBranches> = () => describeClusterBranches(ec2, clusterName)): Promise<BranchSnapshot> {
+    const { enis, associations: assocs } = await describe();
     const byTrunk = new Map<string, TrunkBranches>();
     const trunkOfBranch = new Map<string, string>();
     let count = 0;
@@ -136,6 +136,8 @@ export class TrunkBranchSource {
     private readonly clusterName: string,
     private readonly describeOne: (trunkEniId: string) => Promise<TrunkBranches>,
     private readonly onLoaded: (s: BranchSnapshot, ms: number) => void = () => {},
+    /** The cluster-wide describe (shared with the repair pass by the pod side); default its own. */
+    private readonly describeAll?: () => Promise<ClusterBranches>,
   ) {}
 
   async branchesOf(trunkEniId: string): Promise<TrunkBranches> {
@@ -150,7 +152,7 @@ export class TrunkBranchSource {
   private load(): Promise<BranchSnapshot> {
     if (!this.snapshot) {
       const started = Date.now();
-      const p = BranchSnapshot.load(this.ec2, this.clusterName);
+      const p = BranchSnapshot.load(this.ec2, this.clusterName, this.describeAll);
       this.snapshot = p;
       p.then(
         (s) => this.onLoaded(s, Date.now() - started),

@@ -27,6 +27,7 @@ import { podSideMetrics } from './metrics.js';
 import { NodeStates } from './node-states.js';
 import { TrunkBranchSource } from './branch-snapshot.js';
 import { describeTrunkBranches } from './rebuild.js';
+import { sharedClusterBranches } from './branch-eni-ops.js';
 import { PodReconciler } from './pod-reconciler.js';
 import { runRepairPass, type RepairReport } from './repair.js';
 import { WarmTagger } from './warm-tagger.js';
@@ -119,6 +120,8 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     logger: log,
     now,
   });
+  // The restart snapshot and a repair pass looking at the same time share one cluster-wide describe.
+  const describeBranches = sharedClusterBranches(ec2, settings.clusterName);
   const nodeStates = new NodeStates({
     book,
     branches: new TrunkBranchSource(
@@ -126,6 +129,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
       settings.clusterName,
       (trunkEniId) => describeTrunkBranches(ec2, trunkEniId),
       (s, ms) => log.info({ branchEnis: s.eniCount, trunks: s.untakenTrunks(), ms }, 'branch ENIs of the cluster described for the rebuild'),
+      describeBranches,
     ),
     rebuiltNodes: (n) => metrics.stateNodes(n),
     podsOnNode: (n) => informers.pods.byIndex(POD_INDEX_NODE, n),
@@ -274,6 +278,7 @@ export async function startPodSide(ctx: ControllerContext, opts: PodSideOptions 
     repairRunning ??= runRepairPass({
       ec2,
       clusterName: settings.clusterName,
+      describeBranches,
       book,
       pods: () => informers.pods.list(),
       readPod,

@@ -33,7 +33,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { TrunkInfo } from '../trunk-registry.js';
 import { ANNOTATION_BRANCH_ATTEMPT, attemptOf, wantedAttempt } from './attempts.js';
 import { checkBranchSettled } from './branch-check.js';
-import { associatePurpose, describeClusterBranches } from './branch-eni-ops.js';
+import { associatePurpose, describeClusterBranches, type ClusterBranches } from './branch-eni-ops.js';
 import type { BranchReleaser } from './branch-releaser.js';
 import type { PodMemos } from './pod-memos.js';
 import { isTerminal, podRef } from './rebuild.js';
@@ -46,6 +46,8 @@ export type RepairProblem = 'wrong-groups' | 'unassociated' | 'missing' | 'misas
 export interface RepairDeps {
   ec2: Ec2Api;
   clusterName: string;
+  /** The cluster-wide describe (shared with the restart snapshot by the pod side); default its own. */
+  describeBranches?: () => Promise<ClusterBranches>;
   book: BranchBook;
   /** Pods from the cache. */
   pods(): V1Pod[];
@@ -84,9 +86,11 @@ interface Finding {
 export async function runRepairPass(deps: RepairDeps): Promise<RepairReport> {
   const annotated = deps.pods().filter((p) => p.metadata?.annotations?.[ANNOTATION_POD_ENI] && !isTerminal(p) && !p.metadata?.deletionTimestamp && p.spec?.nodeName);
   const report: RepairReport = { pods: annotated.length, checked: 0, repaired: [] };
-  if (annotated.length === 0) return report;
+  // No pod on a published trunk (right after a restart, before the node side publishes any): nothing
+  // could be checked, so no cluster-wide look; the pass run when trunks are published looks.
+  if (!annotated.some((p) => deps.trunk(p.spec?.nodeName as string))) return report;
   // The same cluster-wide look as the restart snapshot (branch-snapshot.ts).
-  const { enis, associations: assocs } = await describeClusterBranches(deps.ec2, deps.clusterName);
+  const { enis, associations: assocs } = await (deps.describeBranches ?? (() => describeClusterBranches(deps.ec2, deps.clusterName)))();
   const eniById = new Map<string, NetworkInterface>(enis.filter((e) => e.NetworkInterfaceId).map((e) => [e.NetworkInterfaceId as string, e]));
   const assocByBranch = new Map<string, TrunkInterfaceAssociation>();
   const vlansTaken = new Set<string>();
@@ -158,6 +162,10 @@ async function repairOne(deps: RepairDeps, f: Finding): Promise<boolean> {
   }
   const check = await checkBranchSettled(deps.ec2, entry.eniId, trunk.trunkEniId, entry.vlanId, deps.settleMs);
   if (check.kind === 'ok') return false;
+  // The look said missing but the ENI exists: the look may predate it (shared with the restart
+  // snapshot while in flight, or EC2's lists lag). Never replace an ENI that exists on that word;
+  // the next pass looks again.
+  if (f.problem === 'missing' && check.kind !== 'gone') return false;
   if (check.kind === 'unassociated' && !check.elsewhere && f.problem === 'unassociated') {
     const a = await deps.ec2.associateTrunkInterface(
       { BranchInterfaceId: entry.eniId, TrunkInterfaceId: trunk.trunkEniId, VlanId: entry.vlanId },

@@ -6,10 +6,28 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from dist/test/bench/lib). */
 export const repoRoot = join(here, '..', '..', '..', '..');
+
+/**
+ * The runtime settings the Deployment gives the controller (deploy/base/deployment.yaml): its
+ * NODE_OPTIONS (V8 heap limits) and MALLOC_ARENA_MAX. Benches run the controller with them, so that
+ * what they measure is what is deployed.
+ */
+export function deployedRuntime(): { nodeOptions: string[]; env: Record<string, string> } {
+  const doc = parseYaml(readFileSync(join(repoRoot, 'deploy', 'base', 'deployment.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] } } };
+  };
+  const env = doc.spec.template.spec.containers.find((c) => c.name === 'controller')?.env ?? [];
+  const value = (name: string): string | undefined => env.find((e) => e.name === name)?.value;
+  return {
+    nodeOptions: (value('NODE_OPTIONS') ?? '').split(/\s+/).filter((o) => o !== ''),
+    env: Object.fromEntries(['MALLOC_ARENA_MAX'].flatMap((n) => (value(n) !== undefined ? [[n, value(n) as string]] : []))),
+  };
+}
 
 export function flag(argv: string[], name: string, def: string): string {
   const i = argv.indexOf(`--${name}`);
@@ -62,7 +80,10 @@ export async function startControllerProcess(
   const metricsPort = await freePort();
   const webhookPort = opts.webhooks ? await freePort() : undefined;
   const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  const deployed = deployedRuntime();
   const args = [
+    // As deployed, then the caller's (a later V8 flag wins).
+    ...deployed.nodeOptions,
     ...(opts.nodeOptions ?? []),
     cli,
     'controller',
@@ -78,7 +99,7 @@ export async function startControllerProcess(
     ...(opts.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIASANDBOX', AWS_SECRET_ACCESS_KEY: 'sandbox' },
+    env: { ...process.env, ...deployed.env, AWS_ACCESS_KEY_ID: 'AKIASANDBOX', AWS_SECRET_ACCESS_KEY: 'sandbox' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

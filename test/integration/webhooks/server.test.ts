@@ -1,6 +1,6 @@
 // The webhook server over real TLS: the client trusts only the CA the server exposes, as the API
 // server does with the caBundle.
-import { request as httpsRequest } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -124,6 +124,20 @@ describe('webhook server over TLS (self-signed)', () => {
     const health = await call(`${server.url}/healthz`, { method: 'GET', ca: server.caPem });
     expect(health.status).toBe(200);
     expect(health.text).toBe('ok');
+  });
+
+  it('keeps idle keep-alive connections longer than client-go (90 s), not Node\'s 5 s', async () => {
+    const agent = new Agent({ keepAlive: true, ca: server.caPem });
+    const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+      const req = httpsRequest(`${server.url}/healthz`, { method: 'GET', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    agent.destroy();
+    expect(headers['keep-alive']).toBe('timeout=120');
   });
 
   it('counts admissions in the given registry', async () => {

@@ -66,6 +66,44 @@ describe('trimPod', () => {
   });
 });
 
+describe('trimPod: shared parts', () => {
+  it('pods with equal pod-eni containers share one frozen list; pods without pod-eni share the empty one', () => {
+    const a = trimPod(pod('web-a', { app: 'web' }, { eni: true }));
+    const b = trimPod(pod('web-b', { app: 'web' }, { eni: true }));
+    expect(a.spec?.containers).toBe(b.spec?.containers);
+    expect(Object.isFrozen(a.spec?.containers?.[0]?.resources?.requests)).toBe(true);
+    const c = trimPod(pod('batch-a', { app: 'batch' }));
+    const d = trimPod(pod('batch-b', { app: 'other' }));
+    expect(c.spec?.containers).toBe(d.spec?.containers);
+    expect(c.spec?.containers).toEqual([]);
+    expect(Object.isFrozen(c.spec?.containers)).toBe(true);
+    // Another request is another list.
+    const two = pod('big', { app: 'web' }, { eni: true });
+    two.spec!.containers[0]!.resources = { requests: { [RESOURCE_POD_ENI]: '2' }, limits: { [RESOURCE_POD_ENI]: '2' } };
+    expect(trimPod(two).spec?.containers?.[0]?.resources).toEqual({ requests: { [RESOURCE_POD_ENI]: '2' }, limits: { [RESOURCE_POD_ENI]: '2' } });
+  });
+
+  it('a pod that gains the annotation (or a pod-eni request) is cached with its node and PodScheduled time again', () => {
+    const plain = trimPod(pod('web-3', { app: 'web' }));
+    expect(plain.spec?.nodeName).toBeUndefined();
+    expect(plain.status?.conditions).toBeUndefined();
+    for (const later of [pod('web-3', { app: 'web' }, { annotated: true }), pod('web-3', { app: 'web' }, { eni: true })]) {
+      const t = trimPod(later);
+      expect(mayHoldBranchEnis(t)).toBe(true);
+      expect(t.spec?.nodeName).toBe('node-1');
+      expect(t.status?.conditions).toEqual([{ type: 'PodScheduled', status: 'True', lastTransitionTime: new Date(0) }]);
+    }
+  });
+
+  it('an object missing metadata fields is still trimmed (absent fields read as undefined)', () => {
+    const t = trimPod({ metadata: { name: 'bare' }, spec: { containers: [] } });
+    expect(t.metadata?.name).toBe('bare');
+    expect(t.metadata?.namespace).toBeUndefined();
+    expect(t.metadata?.labels).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(t))).toEqual({ metadata: { name: 'bare' }, spec: { containers: [] }, status: {} });
+  });
+});
+
 describe('trimNode', () => {
   it('keeps identity, labels, annotations, providerID and the pod-eni capacity', () => {
     const t = trimNode({

@@ -91,6 +91,42 @@ describe('informer liveness', () => {
     await h.informer.stop();
   });
 
+  it('a paged relist repairs only once every page arrived; a page that fails repairs nothing', async () => {
+    let items = [obj('a', '1'), obj('b', '1'), obj('c', '1')];
+    let failSecondPage = false;
+    const calls: string[] = [];
+    const informer = new SupervisedInformer<KubernetesObject>({
+      name: 'paged',
+      path: '/api/v1/things',
+      pageSize: 2,
+      list: (q): Promise<KubernetesListObject<KubernetesObject>> => {
+        const from = q._continue ? Number(q._continue) : 0;
+        if (from > 0 && failSecondPage) return Promise.reject(Object.assign(new Error('Gone'), { statusCode: 410 }));
+        const page = items.slice(from, from + (q.limit ?? items.length)).map((o) => structuredClone(o));
+        const next = from + page.length < items.length ? String(from + page.length) : undefined;
+        return Promise.resolve({ metadata: { resourceVersion: '10', ...(next ? { _continue: next } : {}) }, items: page });
+      },
+      factory: (args) => new Inner(args),
+      relistIntervalMs: 0,
+    });
+    informer.onAdd((o) => calls.push(`add:${o.metadata?.name}`));
+    informer.onUpdate((o) => calls.push(`update:${o.metadata?.name}@${o.metadata?.resourceVersion}`));
+    informer.onDelete((o) => calls.push(`delete:${o.metadata?.name}`));
+    await informer.start();
+    expect(informer.keys().sort()).toEqual(['default/a', 'default/b', 'default/c']);
+    calls.length = 0;
+    items = [obj('a', '2'), obj('c', '1'), obj('d', '1')];
+    failSecondPage = true;
+    await informer.relist();
+    expect(calls).toEqual([]); // the first page differed (a@2, b gone) but the list did not complete
+    expect(informer.get('default/a')?.metadata?.resourceVersion).toBe('1');
+    failSecondPage = false;
+    await informer.relist();
+    expect(calls.sort()).toEqual(['add:d', 'delete:b', 'update:a@2']);
+    expect(informer.keys().sort()).toEqual(['default/a', 'default/c', 'default/d']);
+    await informer.stop();
+  });
+
   it('asks the relist to be at least as new as the last resourceVersion seen (the list, then the watch stream)', async () => {
     const h = setup({});
     await h.informer.start();

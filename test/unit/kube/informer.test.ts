@@ -89,6 +89,25 @@ describe('SupervisedInformer', () => {
     expect(informer.byIndex('byNode', 'n2').map(objectKey)).toEqual(['default/b']);
   });
 
+  it('an index value held by one object, then two, then one again, finds exactly those objects', async () => {
+    const { informer, inner } = setup();
+    await informer.start();
+    inner().emit('add', pod('a', 'n7', '1'));
+    expect(informer.byIndex('byNode', 'n7').map(objectKey)).toEqual(['default/a']);
+    inner().emit('update', pod('a', 'n7', '2')); // same value again: still one entry
+    expect(informer.byIndex('byNode', 'n7').map(objectKey)).toEqual(['default/a']);
+    inner().emit('add', pod('b', 'n7', '3'));
+    expect(informer.byIndex('byNode', 'n7').map(objectKey).sort()).toEqual(['default/a', 'default/b']);
+    inner().emit('delete', pod('a', 'n7', '4'));
+    expect(informer.byIndex('byNode', 'n7').map(objectKey)).toEqual(['default/b']);
+    inner().emit('add', pod('c', 'n7', '5'));
+    expect(informer.byIndex('byNode', 'n7').map(objectKey).sort()).toEqual(['default/b', 'default/c']);
+    inner().emit('update', pod('b', 'n8', '6'));
+    inner().emit('delete', pod('c', 'n7', '7'));
+    expect(informer.byIndex('byNode', 'n7')).toEqual([]);
+    expect(informer.byIndex('byNode', 'n8').map(objectKey)).toEqual(['default/b']);
+  });
+
   it('a throwing handler neither escapes nor stops the other handlers', async () => {
     const registry = new Registry();
     const { informer, inner } = setup({ registry });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ec2Error } from '../../../../src/aws/error-classes.js';
 import { scriptedEc2 } from '../../helpers/scripted-ec2.js';
-import { BranchCreateError, createBranch, releaseBranch, type CreateBranchInput } from '../../../../src/controllers/pod/branch-eni-ops.js';
+import { BranchCreateError, createBranch, releaseBranch, sharedClusterBranches, type CreateBranchInput } from '../../../../src/controllers/pod/branch-eni-ops.js';
 
 /** A gateway whose methods answer from a script; every call is logged as [method, input, opts]. */
 const gateway = scriptedEc2;
@@ -133,5 +133,30 @@ describe('releaseBranch', () => {
   it('other failures are thrown for the caller to retry', async () => {
     const g = gateway({ describeTrunkInterfaceAssociations: () => [], deleteNetworkInterface: () => { throw err('DeleteNetworkInterface', 'RequestLimitExceeded', 'throttled'); } });
     await expect(releaseBranch(g.ec2, { eniId: 'eni-b' })).rejects.toMatchObject({ code: 'RequestLimitExceeded' });
+  });
+});
+
+describe('sharedClusterBranches', () => {
+  it('callers while a look is in flight share it; a caller after it finished (or failed) describes again', async () => {
+    let fail = false;
+    const g = gateway({
+      describeNetworkInterfaces: () => {
+        if (fail) throw err('DescribeNetworkInterfaces', 'RequestLimitExceeded', 'throttled');
+        return [{ NetworkInterfaceId: 'eni-1' }];
+      },
+      describeTrunkInterfaceAssociations: () => [{ BranchInterfaceId: 'eni-1', TrunkInterfaceId: 'eni-t', VlanId: 1 }],
+    });
+    const describe = sharedClusterBranches(g.ec2, 'c1');
+    const [a, b] = await Promise.all([describe(), describe()]); // the snapshot and a repair pass at start
+    expect(a).toBe(b);
+    expect(a.enis.map((e) => e.NetworkInterfaceId)).toEqual(['eni-1']);
+    expect(g.names()).toEqual(['describeNetworkInterfaces', 'describeTrunkInterfaceAssociations']);
+    const c = await describe();
+    expect(c).not.toBe(a);
+    fail = true;
+    await expect(describe()).rejects.toThrow();
+    fail = false;
+    await describe();
+    expect(g.names().filter((n) => n === 'describeNetworkInterfaces')).toHaveLength(4);
   });
 });

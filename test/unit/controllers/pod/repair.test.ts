@@ -110,6 +110,29 @@ describe('runRepairPass', () => {
     expect(decodePodEniAnnotation(h.pods.get(key)?.metadata?.annotations?.[ANNOTATION_POD_ENI] ?? '')).toMatchObject({ ok: true });
   });
 
+  it('no annotated pod on a published trunk (right after a restart): no look at all', async () => {
+    const h = harness();
+    await annotatedPod(h);
+    const before = h.ec2.calls.length;
+    const report = await runRepairPass({ ...repairDeps(h), trunk: () => undefined });
+    expect(report).toMatchObject({ pods: 1, checked: 0, repaired: [] });
+    expect(h.ec2.calls.length).toBe(before);
+  });
+
+  it('a look that predates the ENI (shared, or lagging) says missing: the ENI is not replaced when it exists', async () => {
+    const h = harness();
+    const { key, eniId } = await annotatedPod(h);
+    h.ec2.associations.clear(); // and it is not associated (the targeted check says "unassociated", not "gone")
+    const annotation = h.pods.get(key)?.metadata?.annotations?.[ANNOTATION_POD_ENI];
+    const stale = { enis: [], associations: [] }; // taken before the pod's ENI was created
+    const report = await runRepairPass({ ...repairDeps(h), describeBranches: () => Promise.resolve(stale) });
+    expect(report).toMatchObject({ checked: 1, repaired: [] });
+    expect(h.pods.get(key)?.metadata?.annotations?.[ANNOTATION_POD_ENI]).toBe(annotation);
+    expect(h.ec2.enis.has(eniId)).toBe(true);
+    expect(h.ec2.calls.map((c) => c.action)).not.toContain('DeleteNetworkInterface');
+    expect(h.events.filter((e) => e.reason === 'BranchENIRepaired')).toEqual([]);
+  });
+
   it('groups changed behind our back are set back', async () => {
     const h = harness();
     const { eniId } = await annotatedPod(h);
