@@ -1,6 +1,7 @@
-// Supervised informers: client-node's list+watch cache, kept alive.
+// Supervised informers: list+watch with a cache, kept alive.
 //
-// client-node 1.4's ListWatch relists on 410 Gone by itself, but after any other error (a failed
+// The inner list+watch (CacheFreeListWatch, list-watch.ts) behaves as client-node 1.4's ListWatch
+// but reads this cache instead of keeping a second map of the same objects. ListWatch relists on 410 Gone by itself, but after any other error (a failed
 // list, a refused watch, a 500) it emits `error` and stops for good; and a handler that throws
 // inside its list path becomes an unhandled rejection. This wrapper restarts it with exponential
 // backoff after every error, restarts it when its watch keeps ending at once (a hot reconnect loop),
@@ -28,12 +29,13 @@
 //   pods.get('ns/name'); pods.list(); pods.byIndex('byNode', 'ip-10-0-0-1');
 //
 // Keys are `namespace/name` for namespaced objects and `name` for cluster-scoped ones.
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import type { Registry } from '../observability/metrics.js';
 import { backoffDelay } from './backoff.js';
 import { makeInformerMetrics, type InformerMetrics } from './informer-metrics.js';
+import { CacheFreeListWatch } from './list-watch.js';
 
 export type ObjectHandler<T> = (obj: T) => void;
 export type UpdateHandler<T> = (obj: T, old: T | undefined) => void;
@@ -55,6 +57,10 @@ export interface InnerInformerArgs<T extends KubernetesObject> {
   transform?: (obj: T) => T;
   /** Called for everything the watch delivers, bookmarks included (the staleness check's clock), with its resourceVersion. */
   onWatchActivity?: (resourceVersion: string | undefined) => void;
+  /** The supervisor's cached object with this one's namespace and name: the inner informer need not keep its own. */
+  cached?: (obj: T) => T | undefined;
+  /** Every object in the supervisor's cache. */
+  cachedAll?: () => Iterable<T>;
 }
 export type InnerInformerFactory<T extends KubernetesObject> = (args: InnerInformerArgs<T>) => InnerInformer<T>;
 
@@ -173,18 +179,35 @@ export class ReportingWatch extends Watch {
 }
 
 export function defaultInformerFactory<T extends KubernetesObject>(kc: KubeConfig): InnerInformerFactory<T> {
-  return (args) => new ListWatch<T>(args.path, new ReportingWatch(kc, args.transform, args.onWatchActivity), args.list, false, args.labelSelector, args.fieldSelector);
+  return (args) => {
+    if (!args.cached || !args.cachedAll) throw new Error('the default inner informer reads the supervisor cache: cached and cachedAll are required');
+    return new CacheFreeListWatch<T>({
+      path: args.path,
+      watch: new ReportingWatch(kc, args.transform, args.onWatchActivity),
+      list: args.list,
+      cached: args.cached,
+      cachedAll: args.cachedAll,
+      ...(args.labelSelector !== undefined ? { labelSelector: args.labelSelector } : {}),
+      ...(args.fieldSelector !== undefined ? { fieldSelector: args.fieldSelector } : {}),
+    });
+  };
 }
 
 export class SupervisedInformer<T extends KubernetesObject> {
   readonly name: string;
-  private readonly cache = new Map<string, T>();
   /**
-   * index name → value → the keys of the objects with that value: a bare key while there is only one
-   * (a UID index has one object per value: a Set for each would cost ~150 bytes an object), a Set
-   * from the second on.
+   * namespace ('' for cluster-scoped) → name → object. Not one map keyed `namespace/name`: the key
+   * strings (a fresh one per object) cost ~64 bytes an object, 6 MiB at 100,000 pods; names and
+   * namespaces are the objects' own strings.
    */
-  private readonly indexes = new Map<string, Map<string, string | Set<string>>>();
+  private readonly cache = new Map<string, Map<string, T>>();
+  private size = 0;
+  /**
+   * index name → value → the objects with that value: a bare object while there is only one (a UID
+   * index has one object per value: a Set for each would cost ~150 bytes an object), a Set from the
+   * second on. Objects, not keys, for the same reason as the cache.
+   */
+  private readonly indexes = new Map<string, Map<string, T | Set<T>>>();
   private readonly addHandlers: ObjectHandler<T>[] = [];
   private readonly updateHandlers: UpdateHandler<T>[] = [];
   private readonly deleteHandlers: ObjectHandler<T>[] = [];
@@ -238,6 +261,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
         this.heard();
         if (rv) this.lastRv = rv;
       },
+      cached: (obj) => this.cached(obj),
+      cachedAll: () => this.objects(),
     });
     this.inner.on('add', (obj) => this.upsert(this.fromWatch(obj)));
     this.inner.on('update', (obj) => this.upsert(this.fromWatch(obj)));
@@ -261,33 +286,35 @@ export class SupervisedInformer<T extends KubernetesObject> {
   }
 
   get(key: string): T | undefined {
-    return this.cache.get(key);
+    const { namespace, name } = splitKey(key);
+    return this.cache.get(namespace ?? '')?.get(name);
   }
 
   list(): T[] {
-    return [...this.cache.values()];
+    return [...this.objects()];
   }
 
   keys(): string[] {
-    return [...this.cache.keys()];
+    const out: string[] = [];
+    for (const [ns, byName] of this.cache) for (const name of byName.keys()) out.push(ns ? `${ns}/${name}` : name);
+    return out;
+  }
+
+  private *objects(): IterableIterator<T> {
+    for (const byName of this.cache.values()) yield* byName.values();
+  }
+
+  private cached(obj: T): T | undefined {
+    return this.cache.get(obj.metadata?.namespace ?? '')?.get(obj.metadata?.name ?? '');
   }
 
   /** Objects whose indexer returned `value`. Throws for an index that was not configured. */
   byIndex(index: string, value: string): T[] {
     const idx = this.indexes.get(index);
     if (!idx) throw new Error(`informer ${this.name}: no index "${index}"`);
-    const keys = idx.get(value);
-    if (keys === undefined) return [];
-    if (typeof keys === 'string') {
-      const o = this.cache.get(keys);
-      return o ? [o] : [];
-    }
-    const out: T[] = [];
-    for (const k of keys) {
-      const o = this.cache.get(k);
-      if (o) out.push(o);
-    }
-    return out;
+    const objs = idx.get(value);
+    if (objs === undefined) return [];
+    return objs instanceof Set ? [...objs] : [objs];
   }
 
   /** True once a first list has landed in the cache. */
@@ -398,7 +425,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
     if (this.listSucceeded && !this.synced) {
       this.synced = true;
       this.metrics.synced(1);
-      this.log.debug({ objects: this.cache.size }, 'informer synced');
+      this.log.debug({ objects: this.size }, 'informer synced');
       for (const w of this.syncWaiters.splice(0)) w();
     }
   }
@@ -444,9 +471,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
       const differ: T[] = [];
       await this.listPages({ ...this.query, ...atLeast }, (items) => {
         for (const obj of items) {
-          const key = objectKey(obj);
-          listed.add(key);
-          const cached = this.cache.get(key);
+          listed.add(objectKey(obj));
+          const cached = this.cached(obj);
           if (!cached || cached.metadata?.resourceVersion !== obj.metadata?.resourceVersion) differ.push(obj);
         }
       });
@@ -454,13 +480,16 @@ export class SupervisedInformer<T extends KubernetesObject> {
       for (const obj of differ) {
         const key = objectKey(obj);
         if (touched.has(key)) continue;
-        const cached = this.cache.get(key);
+        const cached = this.cached(obj);
         if (cached && cached.metadata?.resourceVersion === obj.metadata?.resourceVersion) continue;
         this.metrics.repair(cached ? 'update' : 'add');
         this.upsert(obj);
       }
       const gone: T[] = [];
-      for (const [key, obj] of this.cache) if (!listed.has(key) && !touched.has(key)) gone.push(obj);
+      for (const obj of this.objects()) {
+        const key = objectKey(obj);
+        if (!listed.has(key) && !touched.has(key)) gone.push(obj);
+      }
       for (const obj of gone) {
         this.metrics.repair('delete');
         this.remove(obj);
@@ -504,20 +533,30 @@ export class SupervisedInformer<T extends KubernetesObject> {
   }
 
   private upsert(obj: T): void {
-    const key = objectKey(obj);
-    const old = this.cache.get(key);
-    this.cache.set(key, obj);
-    this.reindex(key, old, obj);
+    const ns = obj.metadata?.namespace ?? '';
+    let byName = this.cache.get(ns);
+    if (!byName) this.cache.set(ns, (byName = new Map<string, T>()));
+    const name = obj.metadata?.name ?? '';
+    const old = byName.get(name);
+    byName.set(name, obj);
+    if (!old) this.size++;
+    this.reindex(old, obj);
     this.metrics.event(old ? 'update' : 'add');
     if (old) this.dispatch(this.updateHandlers, (h) => h(obj, old));
     else this.dispatch(this.addHandlers, (h) => h(obj));
   }
 
   private remove(obj: T): void {
-    const key = objectKey(obj);
-    const old = this.cache.get(key);
-    this.cache.delete(key);
-    this.reindex(key, old, undefined);
+    const ns = obj.metadata?.namespace ?? '';
+    const byName = this.cache.get(ns);
+    const name = obj.metadata?.name ?? '';
+    const old = byName?.get(name);
+    if (old && byName) {
+      byName.delete(name);
+      this.size--;
+      if (byName.size === 0) this.cache.delete(ns);
+    }
+    this.reindex(old, undefined);
     this.metrics.event('delete');
     this.dispatch(this.deleteHandlers, (h) => h(old ?? obj));
   }
@@ -533,27 +572,30 @@ export class SupervisedInformer<T extends KubernetesObject> {
     }
   }
 
-  private reindex(key: string, old: T | undefined, next: T | undefined): void {
+  private reindex(old: T | undefined, next: T | undefined): void {
     for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
       const idx = this.indexes.get(name)!;
-      for (const v of old ? safeIndex(fn, old) : []) {
-        const keys = idx.get(v);
-        if (keys === key) idx.delete(v);
-        else if (typeof keys === 'object') {
-          keys.delete(key);
-          if (keys.size === 1) idx.set(v, keys.values().next().value as string);
-          else if (keys.size === 0) idx.delete(v);
-        }
-      }
-      for (const v of next ? safeIndex(fn, next) : []) {
-        const keys = idx.get(v);
-        if (keys === undefined) idx.set(v, key);
-        else if (typeof keys === 'string') {
-          if (keys !== key) idx.set(v, new Set([keys, key]));
-        } else keys.add(key);
-      }
+      if (old) for (const v of safeIndex(fn, old)) unindex(idx, v, old);
+      if (next) for (const v of safeIndex(fn, next)) index(idx, v, next);
     }
   }
+}
+
+function unindex<T>(idx: Map<string, T | Set<T>>, v: string, obj: T): void {
+  const objs = idx.get(v);
+  if (objs === obj) idx.delete(v);
+  else if (objs instanceof Set) {
+    objs.delete(obj);
+    if (objs.size === 1) idx.set(v, objs.values().next().value as T);
+    else if (objs.size === 0) idx.delete(v);
+  }
+}
+
+function index<T>(idx: Map<string, T | Set<T>>, v: string, obj: T): void {
+  const objs = idx.get(v);
+  if (objs === undefined) idx.set(v, obj);
+  else if (objs instanceof Set) objs.add(obj);
+  else if (objs !== obj) idx.set(v, new Set([objs, obj]));
 }
 
 function safeIndex<T>(fn: (obj: T) => readonly string[], obj: T): readonly string[] {
