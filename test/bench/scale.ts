@@ -364,10 +364,22 @@ export async function main(argv: string[]): Promise<void> {
     // From a process of its own (client-go-like connections), so that the latency is the
     // controller's, with its full cache, and not the sandbox's event loop (which serves the API
     // server and EC2 of the whole cluster).
+    // What the controller itself did meanwhile: its CPU, GC time and event-loop delay (prom-client
+    // resets the delay histogram at every scrape, so the scrape after the run covers the run).
     const webhookLoadBefore = round1(loadavg()[0] ?? 0);
+    const gcSeconds = (m: string): number => (metricValue(m, 'vpcrc_nodejs_gc_duration_seconds_sum', 'kind="major"') ?? 0) + (metricValue(m, 'vpcrc_nodejs_gc_duration_seconds_sum', 'kind="minor"') ?? 0) + (metricValue(m, 'vpcrc_nodejs_gc_duration_seconds_sum', 'kind="incremental"') ?? 0);
+    const webhookMetricsBefore = await controller.metrics();
+    const webhookCpuBefore = cpuSeconds(controller.pid) ?? 0;
     const webhook = await reviewsFromOwnProcess({ baseUrl: `https://127.0.0.1:${controller.webhookPort}`, rate: reviewRate, seconds: reviewSeconds, namespace: webhookNs });
+    const webhookMetricsAfter = await controller.metrics();
+    const webhookController = {
+      cpuSeconds: round1((cpuSeconds(controller.pid) ?? 0) - webhookCpuBefore),
+      gcSeconds: Math.round((gcSeconds(webhookMetricsAfter) - gcSeconds(webhookMetricsBefore)) * 1000) / 1000,
+      eventLoopLagP99Ms: round1((metricValue(webhookMetricsAfter, 'vpcrc_nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000),
+      eventLoopLagMaxMs: round1((metricValue(webhookMetricsAfter, 'vpcrc_nodejs_eventloop_lag_max_seconds') ?? 0) * 1000),
+    };
     const webhookLoad = { before: webhookLoadBefore, after: round1(loadavg()[0] ?? 0) };
-    progress(`webhooks at ${reviewRate}/s (own sender process): p50 ${webhook.p50Ms} ms, p99 ${webhook.p99Ms} ms (warm-up p99 ${webhook.warmupP99Ms} ms), ${webhook.failures} failures, load ${webhookLoad.before}`);
+    progress(`webhooks at ${reviewRate}/s (own sender process): p50 ${webhook.p50Ms} ms, p99 ${webhook.p99Ms} ms (warm-up p99 ${webhook.warmupP99Ms} ms), ${webhook.failures} failures, load ${webhookLoad.before}; controller meanwhile: ${webhookController.cpuSeconds} s CPU, ${webhookController.gcSeconds} s GC, event-loop delay p99 ${webhookController.eventLoopLagP99Ms} ms`);
 
     // ---------------------------------------------------------------- restart
     const cpuBeforeKill = cpuSeconds(controller.pid);
@@ -448,7 +460,7 @@ export async function main(argv: string[]): Promise<void> {
         cpuSecondsBeforeRestart: cpuBeforeKill,
         branchEnisInEc2,
       },
-      webhook: { sender: 'own process; keep-alive, at most 25 idle connections (client-go)', ...webhook, loadAverage: webhookLoad },
+      webhook: { sender: 'own process; keep-alive, at most 25 idle connections (client-go)', ...webhook, loadAverage: webhookLoad, controller: webhookController },
       restart: {
         readySeconds: round1(readyMs / 1000),
         processReadySeconds: round1(processReadyMs / 1000),
