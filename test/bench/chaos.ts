@@ -150,6 +150,20 @@ export async function main(argv: string[]): Promise<void> {
         }
         seenVlan.add(k);
       }
+      /** A finding counts once it has lasted past the grace (at the end: at once), and is reported once. */
+      const noteIfLasting = (kind: keyof Counts, id: string, ok: boolean, message: (seconds: number) => string): void => {
+        const k = `${kind}:${id}`;
+        if (ok) {
+          badSince.delete(k);
+          return;
+        }
+        const since = badSince.get(k) ?? now;
+        badSince.set(k, since);
+        if ((final || now - since > o.graceS * 1000) && !reported.has(k)) {
+          reported.add(k);
+          note(kind, message(Math.round((now - since) / 1000)));
+        }
+      };
       const podVlans = new Map<string, string>();
       const podVlanWho = new Map<string, string>();
       const live = new Set<string>();
@@ -180,17 +194,7 @@ export async function main(argv: string[]): Promise<void> {
           const placed = !!eni && !!a && a.trunkInterfaceId === trunk && a.vlanId === e.vlanId;
           const groupsOk = !eni || p.metadata?.labels?.app !== 'm' || (eni.groups.length === 1 && eni.groups[0] === sg);
           for (const [kind, ok] of [['liveDeleted', placed], ['wrongGroups', groupsOk]] as const) {
-            const k = `${kind}:${id}`;
-            if (ok) {
-              badSince.delete(k);
-              continue;
-            }
-            const since = badSince.get(k) ?? now;
-            badSince.set(k, since);
-            if ((final || now - since > o.graceS * 1000) && !reported.has(k)) {
-              reported.add(k);
-              note(kind, `pod ${key} ENI ${e.eniId}: ${!eni ? 'missing in EC2' : !a ? 'associated with no trunk' : kind === 'wrongGroups' ? `groups [${eni.groups.join(' ')}]` : `on ${a.trunkInterfaceId} VLAN ${a.vlanId}, node trunk ${trunk}`} for ${Math.round((now - since) / 1000)} s`);
-            }
+            noteIfLasting(kind, id, ok, (s) => `pod ${key} ENI ${e.eniId}: ${!eni ? 'missing in EC2' : !a ? 'associated with no trunk' : kind === 'wrongGroups' ? `groups [${eni.groups.join(' ')}]` : `on ${a.trunkInterfaceId} VLAN ${a.vlanId}, node trunk ${trunk}`} for ${s} s`);
           }
         }
       }
@@ -203,18 +207,8 @@ export async function main(argv: string[]): Promise<void> {
       for (const p of pods) {
         if (p.metadata?.deletionTimestamp || p.status?.phase !== 'Running' || !requestsEni(p)) continue;
         const uid = p.metadata?.uid ?? '';
-        const k = `duplicate:${uid}/`;
         live.add(`${uid}/`);
-        if ((associatedByUid.get(uid) ?? 0) <= eniRequest(p)) {
-          badSince.delete(k);
-          continue;
-        }
-        const since = badSince.get(k) ?? now;
-        badSince.set(k, since);
-        if ((final || now - since > o.graceS * 1000) && !reported.has(k)) {
-          reported.add(k);
-          note('duplicate', `pod ${p.metadata?.name} (uid ${uid}) has ${associatedByUid.get(uid)} associated ENIs of ours for ${eniRequest(p)} requested, for ${Math.round((now - since) / 1000)} s`);
-        }
+        noteIfLasting('duplicate', `${uid}/`, (associatedByUid.get(uid) ?? 0) <= eniRequest(p), (s) => `pod ${p.metadata?.name} (uid ${uid}) has ${associatedByUid.get(uid)} associated ENIs of ours for ${eniRequest(p)} requested, for ${s} s`);
       }
       if (ha) {
         const leading: string[] = [];
