@@ -49,18 +49,24 @@ function elector(api: FakeLeases, identity: string, events: string[]) {
   });
 }
 
+/** Candidate a starts first and leads; b starts 10 ms later as the standby. */
+async function leaderThenStandby() {
+  const api = new FakeLeases();
+  const events: string[] = [];
+  const a = elector(api, 'a', events);
+  const b = elector(api, 'b', events);
+  a.start();
+  await vi.advanceTimersByTimeAsync(10);
+  b.start();
+  return { api, events, a, b };
+}
+
 describe('LeaderElector', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
   it('creates the lease kube-system/cp-vpc-resource-controller and leads; a second candidate waits', async () => {
-    const api = new FakeLeases();
-    const events: string[] = [];
-    const a = elector(api, 'a', events);
-    const b = elector(api, 'b', events);
-    a.start();
-    await vi.advanceTimersByTimeAsync(10);
-    b.start();
+    const { api, events, a, b } = await leaderThenStandby();
     await vi.advanceTimersByTimeAsync(30_000);
     expect(a.isLeader()).toBe(true);
     expect(b.isLeader()).toBe(false);
@@ -72,13 +78,7 @@ describe('LeaderElector', () => {
   });
 
   it('a standby takes over once the leader stops renewing for a lease duration', async () => {
-    const api = new FakeLeases();
-    const events: string[] = [];
-    const a = elector(api, 'a', events);
-    const b = elector(api, 'b', events);
-    a.start();
-    await vi.advanceTimersByTimeAsync(10);
-    b.start();
+    const { api, a, b } = await leaderThenStandby();
     await vi.advanceTimersByTimeAsync(5_000);
     // a dies without releasing (its timers stop; the lease stays with its name).
     const frozen = a as unknown as { running: boolean };
@@ -93,13 +93,7 @@ describe('LeaderElector', () => {
 
   it('a standby takes over within a lease duration and one retry period of the dead leader\'s last renewal, not at a later retry tick', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.99);
-    const api = new FakeLeases();
-    const events: string[] = [];
-    const a = elector(api, 'a', events);
-    const b = elector(api, 'b', events);
-    a.start();
-    await vi.advanceTimersByTimeAsync(10);
-    b.start();
+    const { api, a, b } = await leaderThenStandby();
     await vi.advanceTimersByTimeAsync(4_100);
     (a as unknown as { running: boolean }).running = false;
     await vi.advanceTimersByTimeAsync(2_000);
@@ -116,13 +110,7 @@ describe('LeaderElector', () => {
   });
 
   it('stop() releases the lease so a standby takes over at its next try', async () => {
-    const api = new FakeLeases();
-    const events: string[] = [];
-    const a = elector(api, 'a', events);
-    const b = elector(api, 'b', events);
-    a.start();
-    await vi.advanceTimersByTimeAsync(10);
-    b.start();
+    const { api, events, a, b } = await leaderThenStandby();
     await vi.advanceTimersByTimeAsync(3_000);
     await a.stop();
     expect(api.lease?.spec?.holderIdentity).toBe('');
